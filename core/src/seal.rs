@@ -1,0 +1,1 @@
+//! Sealed config envelopes (being written).
