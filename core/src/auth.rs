@@ -1,0 +1,183 @@
+//! Logins (AppRole, Kubernetes) and the token lookup used by health checks.
+
+use crate::config::VaultConfig;
+use crate::error::Reason;
+use crate::secret::{Scrubber, SecretString};
+use crate::wire::{build_request, lease_secs};
+use http::{Method, Request};
+use serde_json::Value;
+
+/// API path of the AppRole login.
+pub const APPROLE_LOGIN_PATH: &str = "auth/approle/login";
+/// API path of the Kubernetes login.
+pub const KUBERNETES_LOGIN_PATH: &str = "auth/kubernetes/login";
+/// API path of the token self-lookup.
+pub const LOOKUP_SELF_PATH: &str = "auth/token/lookup-self";
+
+/// A token obtained by a login.
+pub(crate) struct Login {
+    pub token: SecretString,
+    pub lease_secs: u64,
+}
+
+#[derive(serde::Serialize)]
+struct AppRoleBody<'a> {
+    role_id: &'a str,
+    secret_id: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct KubernetesBody<'a> {
+    role: &'a str,
+    jwt: &'a str,
+}
+
+/// Serialises a login body straight into the buffer the transport will own, so no other copy
+/// of the secret is left behind.
+fn json_body(body: &impl serde::Serialize) -> Vec<u8> {
+    serde_json::to_vec(body).unwrap_or_default()
+}
+
+pub(crate) fn approle_request(
+    config: &VaultConfig,
+    role_id: &SecretString,
+    secret_id: &SecretString,
+) -> Request<Vec<u8>> {
+    let body = AppRoleBody {
+        role_id: role_id.expose(),
+        secret_id: secret_id.expose(),
+    };
+    build_request(
+        config,
+        Method::POST,
+        APPROLE_LOGIN_PATH,
+        None,
+        Some(json_body(&body)),
+    )
+}
+
+pub(crate) fn kubernetes_request(
+    config: &VaultConfig,
+    role: &str,
+    jwt: &SecretString,
+) -> Request<Vec<u8>> {
+    let body = KubernetesBody {
+        role,
+        jwt: jwt.expose(),
+    };
+    build_request(
+        config,
+        Method::POST,
+        KUBERNETES_LOGIN_PATH,
+        None,
+        Some(json_body(&body)),
+    )
+}
+
+pub(crate) fn lookup_self_request(config: &VaultConfig, token: &SecretString) -> Request<Vec<u8>> {
+    build_request(config, Method::GET, LOOKUP_SELF_PATH, Some(token), None)
+}
+
+/// Parses a 200 login answer.
+pub(crate) fn parse_login(body: &[u8], scrubber: &Scrubber<'_>) -> Result<Login, (Reason, String)> {
+    let invalid = |what: &str| {
+        (
+            Reason::InvalidResponse,
+            format!("unreadable login response: {what}"),
+        )
+    };
+    let value: Value = serde_json::from_slice(body).map_err(|_| invalid("not valid JSON"))?;
+    let Some(object) = value.as_object() else {
+        return Err(invalid("the body is not a JSON object"));
+    };
+    let auth = match object.get("auth") {
+        Some(Value::Object(auth)) => auth,
+        _ => {
+            if let Some(Value::Array(errors)) = object.get("errors") {
+                let said: Vec<String> = errors
+                    .iter()
+                    .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
+                    .collect();
+                return Err((
+                    Reason::AuthFailed,
+                    format!(
+                        "login answered 200 with errors: {}",
+                        scrubber.scrub(&crate::wire::flatten_errors(&said))
+                    ),
+                ));
+            }
+            return Err(invalid("no \"auth\" block"));
+        }
+    };
+    let token = match auth.get("client_token") {
+        Some(Value::String(t)) if !t.is_empty() => SecretString::new(t.as_str()),
+        Some(Value::String(_)) => {
+            return Err(
+                if auth.get("mfa_requirement").is_some_and(|m| !m.is_null()) {
+                    (
+                        Reason::AuthFailed,
+                        "login requires MFA, which vaultcred does not perform".into(),
+                    )
+                } else {
+                    invalid("empty client_token")
+                },
+            );
+        }
+        _ => return Err(invalid("no client_token")),
+    };
+    if token.expose().chars().any(|c| !c.is_ascii_graphic()) {
+        return Err(invalid(
+            "client_token has characters not allowed in a header",
+        ));
+    }
+    let lease =
+        lease_secs(auth.get("lease_duration"), "auth.lease_duration").map_err(|m| invalid(&m))?;
+    Ok(Login {
+        token,
+        lease_secs: lease,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_shapes() {
+        let s = Scrubber::default();
+        let ok = parse_login(
+            br#"{"auth":{"client_token":"hvs.x","lease_duration":1200}}"#,
+            &s,
+        )
+        .unwrap();
+        assert_eq!((ok.token.expose(), ok.lease_secs), ("hvs.x", 1200));
+        for (body, reason) in [
+            (
+                &br#"{"auth":null,"data":null}"#[..],
+                Reason::InvalidResponse,
+            ),
+            (br#"{"auth":{"client_token":""}}"#, Reason::InvalidResponse),
+            (
+                br#"{"auth":{"client_token":"","mfa_requirement":{"mfa_request_id":"x"}}}"#,
+                Reason::AuthFailed,
+            ),
+            (
+                br#"{"auth":{"client_token":"a b"}}"#,
+                Reason::InvalidResponse,
+            ),
+            (
+                br#"{"auth":{"client_token":"t","lease_duration":"1h"}}"#,
+                Reason::InvalidResponse,
+            ),
+            (br#"{"errors":["nope"]}"#, Reason::AuthFailed),
+            (b"oops", Reason::InvalidResponse),
+        ] {
+            assert_eq!(
+                parse_login(body, &s).err().map(|e| e.0),
+                Some(reason),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! What a resolve returns, what a health check reports, and what a rotation announces.
+
+use crate::error::Reason;
+use crate::kv::SecretValue;
+use crate::refresh::from_ms;
+use std::fmt;
+use std::time::SystemTime;
+
+/// A resolved credential.
+///
+/// `Debug` shows everything but the secret. Times are wall-clock instants from the host's clock.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub(crate) org_id: String,
+    pub(crate) kind: String,
+    pub(crate) value: SecretValue,
+    pub(crate) resolved_at_ms: u64,
+    pub(crate) refresh_at_ms: u64,
+    pub(crate) version: Option<u64>,
+}
+
+impl Credential {
+    /// The org it belongs to.
+    pub fn org_id(&self) -> &str {
+        &self.org_id
+    }
+    /// The credential kind, e.g. `anthropic-api-key`.
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+    /// The secret: one primary value or several fields.
+    pub fn value(&self) -> &SecretValue {
+        &self.value
+    }
+    /// When it was read from Vault.
+    pub fn resolved_at(&self) -> SystemTime {
+        from_ms(self.resolved_at_ms)
+    }
+    /// When the next resolve must go back to Vault.
+    pub fn refresh_at(&self) -> SystemTime {
+        from_ms(self.refresh_at_ms)
+    }
+    /// `resolved_at` in milliseconds since the Unix epoch.
+    pub fn resolved_at_ms(&self) -> u64 {
+        self.resolved_at_ms
+    }
+    /// `refresh_at` in milliseconds since the Unix epoch.
+    pub fn refresh_at_ms(&self) -> u64 {
+        self.refresh_at_ms
+    }
+    /// The KV v2 metadata version, when Vault gave one.
+    pub fn version(&self) -> Option<u64> {
+        self.version
+    }
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credential")
+            .field("org_id", &self.org_id)
+            .field("kind", &self.kind)
+            .field("value", &self.value)
+            .field("resolved_at_ms", &self.resolved_at_ms)
+            .field("refresh_at_ms", &self.refresh_at_ms)
+            .field("version", &self.version)
+            .finish()
+    }
+}
+
+/// A kind's value or version changed on refresh. Hosts drain these from the registry and forward
+/// them to subscribers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RotationEvent {
+    /// The org.
+    pub org_id: String,
+    /// The kind that rotated.
+    pub kind: String,
+    /// The version cached before (if Vault gave one).
+    pub old_version: Option<u64>,
+    /// The version now cached (if Vault gave one).
+    pub new_version: Option<u64>,
+    /// When the rotation was observed (ms since the Unix epoch).
+    pub at_ms: u64,
+}
+
+/// Outcome of a health check: `{ok: true, latencyMs}` or `{ok: false, error}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HealthReport {
+    /// Whether Vault was reachable and the credentials valid.
+    pub ok: bool,
+    /// Time from the start of the check to its answer, by the host's clock.
+    pub latency_ms: u64,
+    /// Why it failed (redacted), when it did.
+    pub error: Option<HealthError>,
+}
+
+/// Why a health check failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HealthError {
+    /// Machine-readable reason.
+    pub reason: Reason,
+    /// Redacted message.
+    pub message: String,
+}
+
+impl HealthReport {
+    /// The spec's JSON: `{"ok":true,"latencyMs":45}` or `{"ok":false,"error":"..."}`.
+    ///
+    /// ```
+    /// use vaultcred_core::HealthReport;
+    /// let r = HealthReport { ok: true, latency_ms: 45, error: None };
+    /// assert_eq!(r.to_json().to_string(), r#"{"ok":true,"latencyMs":45}"#);
+    /// ```
+    pub fn to_json(&self) -> serde_json::Value {
+        match &self.error {
+            None => serde_json::json!({"ok": self.ok, "latencyMs": self.latency_ms}),
+            Some(e) => {
+                serde_json::json!({"ok": false, "error": format!("{}: {}", e.reason, e.message)})
+            }
+        }
+    }
+}

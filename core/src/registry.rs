@@ -1,0 +1,323 @@
+//! The registry: one provider per org, and the entry points hosts drive.
+
+use crate::config::VaultConfig;
+use crate::credential::{Credential, HealthReport, RotationEvent};
+use crate::error::{RegisterError, TransportError};
+use crate::operation::{
+    Finished, Machine, Next, Operation, Outcome, Purpose, ResolveResult, State, to_next,
+};
+use crate::path::validate_segment;
+use crate::provider::Provider;
+use crate::refresh::to_ms;
+use crate::retry::{Jitter, RetryPolicy};
+use http::Response;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// Default cap on a response body the core accepts (1 MiB).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Most rotation events kept undrained; older ones are dropped (and counted).
+pub const MAX_PENDING_EVENTS: usize = 4096;
+
+/// Registry-wide settings.
+#[derive(Clone, Debug)]
+pub struct RegistryOptions {
+    /// How failed requests are retried, and the per-operation deadline.
+    pub retry: RetryPolicy,
+    /// Seed of the backoff jitter stream (hand in something random in production).
+    pub jitter_seed: u64,
+    /// Largest response body accepted; larger ones are `invalid_response`.
+    pub max_body_bytes: usize,
+}
+
+impl Default for RegistryOptions {
+    fn default() -> Self {
+        RegistryOptions {
+            retry: RetryPolicy::default(),
+            jitter_seed: 0x5eed,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+/// Every org's provider, and the entry points a host drives.
+///
+/// Nothing auto-registers: an org is resolvable only after [`Registry::register`]. Registering an
+/// org again replaces its config and drops its cached token and credentials.
+///
+/// ```
+/// use std::time::SystemTime;
+/// use vaultcred_core::{Next, Reason, Registry, VaultConfig};
+///
+/// let mut registry = Registry::new();
+/// let config = VaultConfig::token("http://127.0.0.1:8200", "secret", "hvs.example").unwrap();
+/// registry.register("org_abc123", config).unwrap();
+///
+/// let now = SystemTime::now();
+/// let mut op = registry.start_resolve("org_abc123", "anthropic-api-key", now);
+/// match registry.poll(&mut op, now) {
+///     Next::Http(request) => assert_eq!(request.uri(), "http://127.0.0.1:8200/v1/secret/data/org_abc123/anthropic-api-key"),
+///     other => panic!("{other:?}"),
+/// }
+///
+/// let mut op = registry.start_resolve("org_unknown", "anthropic-api-key", now);
+/// match registry.poll(&mut op, now) {
+///     Next::Done(Err(e)) => assert_eq!(e.reason, Reason::NotConfigured),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+pub struct Registry {
+    pub(crate) orgs: HashMap<String, Provider>,
+    pub(crate) options: RegistryOptions,
+    pub(crate) jitter: Jitter,
+    pub(crate) events: VecDeque<RotationEvent>,
+    pub(crate) dropped_events: u64,
+    next_id: u64,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry::with_options(RegistryOptions::default())
+    }
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("orgs", &self.orgs.len())
+            .field("pending_events", &self.events.len())
+            .finish()
+    }
+}
+
+impl Registry {
+    /// An empty registry with default options.
+    pub fn new() -> Self {
+        Registry::default()
+    }
+
+    /// An empty registry with the given options.
+    pub fn with_options(options: RegistryOptions) -> Self {
+        Registry {
+            orgs: HashMap::new(),
+            jitter: Jitter::new(options.jitter_seed),
+            options,
+            events: VecDeque::new(),
+            dropped_events: 0,
+            next_id: 1,
+        }
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &RegistryOptions {
+        &self.options
+    }
+
+    pub(crate) fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Registers (or replaces) an org's config. Replacing drops the org's token and cache;
+    /// operations in progress for it restart against the new config.
+    pub fn register(&mut self, org_id: &str, config: VaultConfig) -> Result<(), RegisterError> {
+        validate_segment("orgId", org_id)?;
+        let generation = self.next_id();
+        self.orgs
+            .insert(org_id.to_owned(), Provider::new(config, generation));
+        Ok(())
+    }
+
+    /// Removes an org. Returns whether it was registered.
+    pub fn unregister(&mut self, org_id: &str) -> bool {
+        self.orgs.remove(org_id).is_some()
+    }
+
+    /// Whether an org is registered.
+    pub fn is_registered(&self, org_id: &str) -> bool {
+        self.orgs.contains_key(org_id)
+    }
+
+    /// Number of registered orgs.
+    pub fn len(&self) -> usize {
+        self.orgs.len()
+    }
+
+    /// Whether no org is registered.
+    pub fn is_empty(&self) -> bool {
+        self.orgs.is_empty()
+    }
+
+    /// An org's config.
+    pub fn config(&self, org_id: &str) -> Option<&VaultConfig> {
+        self.orgs.get(org_id).map(|p| &p.config)
+    }
+
+    /// The cached credential if it is still fresh at `now` (no request needed).
+    pub fn cached(&self, org_id: &str, kind: &str, now: SystemTime) -> Option<Arc<Credential>> {
+        let now = to_ms(now);
+        self.orgs
+            .get(org_id)?
+            .cache
+            .get(kind)
+            .filter(|c| now < c.refresh_at_ms)
+            .cloned()
+    }
+
+    /// Starts resolving `kind` for `org_id`. A fresh cached credential finishes the operation at
+    /// once without allocating; otherwise poll it with [`Registry::poll`].
+    pub fn start_resolve(
+        &mut self,
+        org_id: &str,
+        kind: &str,
+        now: SystemTime,
+    ) -> Operation<ResolveResult> {
+        let now_ms = to_ms(now);
+        let Some(provider) = self.orgs.get(org_id) else {
+            return Operation::running(Machine::new(
+                Purpose::Resolve {
+                    kind: kind.to_owned(),
+                },
+                org_id,
+                0,
+                now_ms,
+                0,
+            ));
+        };
+        if let Some(hit) = provider.cache.get(kind)
+            && now_ms < hit.refresh_at_ms
+        {
+            return Operation::ready(Finished::Resolve(Ok(Arc::clone(hit))));
+        }
+        Operation::running(Machine::new(
+            Purpose::Resolve {
+                kind: kind.to_owned(),
+            },
+            org_id,
+            provider.generation,
+            now_ms,
+            self.options.retry.deadline_ms(),
+        ))
+    }
+
+    /// Starts a health check for `org_id`: a login (AppRole, Kubernetes) or a token lookup-self
+    /// (token mode). The latency is measured between `now` here and the `now` of the last step.
+    pub fn start_health(&mut self, org_id: &str, now: SystemTime) -> Operation<HealthReport> {
+        let now_ms = to_ms(now);
+        let generation = self.orgs.get(org_id).map_or(0, |p| p.generation);
+        Operation::running(Machine::new(
+            Purpose::Health { started_ms: now_ms },
+            org_id,
+            generation,
+            now_ms,
+            self.options.retry.deadline_ms(),
+        ))
+    }
+
+    /// Advances an operation: what must the host do next?
+    pub fn poll<O: Outcome>(&mut self, op: &mut Operation<O>, now: SystemTime) -> Next<O> {
+        match &mut op.state {
+            State::Ready(finished) => to_next(crate::operation::Step::Done, Some(finished)),
+            State::Running(machine) => {
+                let step = machine.poll(self, to_ms(now));
+                to_next(step, machine.finished.as_ref())
+            }
+        }
+    }
+
+    /// Hands the answer to the request the last [`Next::Http`] asked for.
+    pub fn on_response<O: Outcome>(
+        &mut self,
+        op: &mut Operation<O>,
+        response: Result<Response<Vec<u8>>, TransportError>,
+        now: SystemTime,
+    ) {
+        if let State::Running(machine) = &mut op.state {
+            machine.on_response(self, response, to_ms(now));
+        }
+    }
+
+    /// Hands the contents of the file the last [`Next::ReadFile`] asked for.
+    pub fn on_file<O: Outcome>(
+        &mut self,
+        op: &mut Operation<O>,
+        contents: Result<Vec<u8>, std::io::Error>,
+        now: SystemTime,
+    ) {
+        if let State::Running(machine) = &mut op.state {
+            machine.on_file(self, contents, to_ms(now));
+        }
+    }
+
+    /// Abandons an operation (e.g. its future was dropped), releasing any login it was doing so
+    /// others need not wait for it.
+    pub fn cancel<O: Outcome>(&mut self, op: &mut Operation<O>) {
+        if let State::Running(machine) = &mut op.state {
+            machine.cancel(self);
+        }
+    }
+
+    pub(crate) fn push_event(&mut self, event: RotationEvent) {
+        if self.events.len() >= MAX_PENDING_EVENTS {
+            self.events.pop_front();
+            self.dropped_events += 1;
+        }
+        self.events.push_back(event);
+    }
+
+    /// Takes every pending rotation event, oldest first.
+    pub fn drain_events(&mut self) -> impl Iterator<Item = RotationEvent> + '_ {
+        self.events.drain(..)
+    }
+
+    /// How many rotation events were dropped because nobody drained them.
+    pub fn dropped_events(&self) -> u64 {
+        self.dropped_events
+    }
+
+    /// Starts a resolve bound to this registry, for single-threaded hosts: the returned
+    /// [`Attached`] has `poll`, `on_response` and `on_file` without the registry argument.
+    pub fn resolve(
+        &mut self,
+        org_id: &str,
+        kind: &str,
+        now: SystemTime,
+    ) -> Attached<'_, ResolveResult> {
+        let op = self.start_resolve(org_id, kind, now);
+        Attached { registry: self, op }
+    }
+
+    /// Starts a health check bound to this registry (see [`Registry::resolve`]).
+    pub fn health(&mut self, org_id: &str, now: SystemTime) -> Attached<'_, HealthReport> {
+        let op = self.start_health(org_id, now);
+        Attached { registry: self, op }
+    }
+}
+
+/// An operation bound to its registry, for hosts that drive one operation at a time.
+#[derive(Debug)]
+pub struct Attached<'r, O> {
+    registry: &'r mut Registry,
+    op: Operation<O>,
+}
+
+impl<O: Outcome> Attached<'_, O> {
+    /// See [`Registry::poll`].
+    pub fn poll(&mut self, now: SystemTime) -> Next<O> {
+        self.registry.poll(&mut self.op, now)
+    }
+    /// See [`Registry::on_response`].
+    pub fn on_response(
+        &mut self,
+        response: Result<Response<Vec<u8>>, TransportError>,
+        now: SystemTime,
+    ) {
+        self.registry.on_response(&mut self.op, response, now);
+    }
+    /// See [`Registry::on_file`].
+    pub fn on_file(&mut self, contents: Result<Vec<u8>, std::io::Error>, now: SystemTime) {
+        self.registry.on_file(&mut self.op, contents, now);
+    }
+}

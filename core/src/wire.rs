@@ -1,0 +1,328 @@
+//! Vault's wire formats: request construction, error bodies and status-code rules.
+//!
+//! Vault answers errors as `{"errors":[...]}` (usually zero or one string; multierrors are
+//! flattened into one string like `"1 error occurred:\n\t* permission denied\n\n"`). Some
+//! Vault-compatible servers answer `{"error":"..."}`; both are read.
+
+use crate::config::VaultConfig;
+use crate::error::Reason;
+use crate::secret::{Scrubber, SecretString};
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use serde_json::Value;
+
+/// Header carrying the client token.
+pub const TOKEN_HEADER: &str = "x-vault-token";
+/// Header naming the Enterprise namespace.
+pub const NAMESPACE_HEADER: &str = "x-vault-namespace";
+/// SSRF guard header every Vault client sends.
+pub const REQUEST_HEADER: &str = "x-vault-request";
+/// The user agent vaultcred sends.
+pub const USER_AGENT: &str = concat!("vaultcred/", env!("CARGO_PKG_VERSION"));
+
+/// Builds a request to `{addr}/v1/{api_path}` with Vault's standard headers.
+///
+/// The token header is marked sensitive so HTTP libraries that honour the flag keep it out of
+/// their own logs.
+pub(crate) fn build_request(
+    config: &VaultConfig,
+    method: Method,
+    api_path: &str,
+    token: Option<&SecretString>,
+    body: Option<Vec<u8>>,
+) -> Request<Vec<u8>> {
+    let uri = format!("{}/v1/{}", config.base_url, api_path);
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(REQUEST_HEADER, "true")
+        .header(http::header::USER_AGENT, USER_AGENT);
+    if let Some(ns) = &config.namespace {
+        builder = builder.header(NAMESPACE_HEADER, ns.clone());
+    }
+    if let Some(token) = token
+        && let Ok(mut value) = HeaderValue::from_str(token.expose())
+    {
+        value.set_sensitive(true);
+        builder = builder.header(TOKEN_HEADER, value);
+    }
+    if body.is_some() {
+        builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+    }
+    match builder.body(body.unwrap_or_default()) {
+        Ok(request) => request,
+        // Every part was validated when the config was built; an impossible failure still
+        // yields a request that fails loudly at the transport rather than a panic.
+        Err(_) => {
+            let mut r = Request::new(Vec::new());
+            *r.method_mut() = Method::GET;
+            r
+        }
+    }
+}
+
+/// The error strings of a Vault error body, either shape. `None` if the body is not one.
+pub(crate) fn error_strings(body: &[u8]) -> Option<Vec<String>> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let object = value.as_object()?;
+    if let Some(Value::Array(errors)) = object.get("errors") {
+        return Some(
+            errors
+                .iter()
+                .map(|e| match e {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect(),
+        );
+    }
+    if let Some(Value::String(error)) = object.get("error") {
+        return Some(vec![error.clone()]);
+    }
+    None
+}
+
+/// Flattens Vault's multierror text (`"1 error occurred:\n\t* permission denied\n\n"`) to
+/// `"permission denied"`, and several errors to `"a; b"`.
+pub(crate) fn flatten_errors(errors: &[String]) -> String {
+    let mut items = Vec::new();
+    for e in errors {
+        let trimmed = e.trim();
+        let is_multi = trimmed
+            .split_once(' ')
+            .is_some_and(|(n, rest)| n.parse::<u32>().is_ok() && rest.starts_with("error"));
+        if is_multi {
+            for line in trimmed.lines().skip(1) {
+                let item = line.trim().trim_start_matches('*').trim();
+                if !item.is_empty() {
+                    items.push(item.to_owned());
+                }
+            }
+        } else if !trimmed.is_empty() {
+            items.push(trimmed.to_owned());
+        }
+    }
+    items.join("; ")
+}
+
+/// What Vault said, as a scrubbed one-line summary for a message: its error strings if the body
+/// is a Vault error body, otherwise a note about the body.
+pub(crate) fn server_text(status: StatusCode, body: &[u8], scrubber: &Scrubber<'_>) -> String {
+    let said = match error_strings(body) {
+        Some(errors) if !errors.is_empty() => flatten_errors(&errors),
+        Some(_) => String::new(),
+        None if body.is_empty() => String::new(),
+        None => match std::str::from_utf8(body) {
+            Ok(text) if looks_like_html(text) => "an HTML page (a proxy or load balancer?)".into(),
+            Ok(text) => format!(
+                "non-Vault body: {}",
+                text.chars().take(200).collect::<String>()
+            ),
+            Err(_) => format!("{} bytes that are not UTF-8", body.len()),
+        },
+    };
+    let said = scrubber.scrub(&said);
+    if said.is_empty() {
+        format!("HTTP {}", status.as_u16())
+    } else {
+        format!("HTTP {}: {said}", status.as_u16())
+    }
+}
+
+fn looks_like_html(text: &str) -> bool {
+    let head = text
+        .trim_start()
+        .get(..15)
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    head.starts_with("<!doctype") || head.starts_with("<html")
+}
+
+/// Whether a 503 body is Vault's "Vault is sealed".
+pub(crate) fn is_sealed(body: &[u8]) -> bool {
+    error_strings(body).is_some_and(|errors| errors.iter().any(|e| e.contains("Vault is sealed")))
+}
+
+/// `Retry-After` in seconds (Vault sends integer seconds). HTTP-dates are not honoured (no clock
+/// parsing in the core); they fall back to the computed backoff.
+pub(crate) fn retry_after_secs(response: &Response<Vec<u8>>) -> Option<u64> {
+    response
+        .headers()
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+}
+
+/// A failure classified from a non-success status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub reason: Reason,
+    pub message: String,
+    /// Whether the request may be retried (the retry policy decides whether it is).
+    pub retryable: bool,
+}
+
+/// Which kind of call a response answers; status rules differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Call {
+    /// A KV read (idempotent).
+    Read,
+    /// token lookup-self (idempotent).
+    Lookup,
+    /// An AppRole or Kubernetes login.
+    Login,
+}
+
+/// Classifies a response whose status is not the call's success. The caller handles 200 (and
+/// 404 for reads) itself.
+pub(crate) fn classify_status(
+    call: Call,
+    response: &Response<Vec<u8>>,
+    scrubber: &Scrubber<'_>,
+) -> Failure {
+    let status = response.status();
+    let body = response.body();
+    let said = server_text(status, body, scrubber);
+    let code = status.as_u16();
+    let (reason, message, retryable) = match code {
+        300..=399 => {
+            let to = response
+                .headers()
+                .get(http::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .map(|l| origin_of(l).unwrap_or_else(|| "a relative location".into()))
+                .unwrap_or_else(|| "nowhere".into());
+            (
+                Reason::ServerError,
+                format!(
+                    "Vault answered a redirect (HTTP {code}) to {to}; redirects are not followed so the token never leaves the configured origin"
+                ),
+                false,
+            )
+        }
+        400 if call == Call::Login => (Reason::AuthFailed, format!("login refused: {said}"), false),
+        403 if call == Call::Login => (Reason::AuthFailed, format!("login refused: {said}"), false),
+        403 if call == Call::Lookup => {
+            (Reason::AuthFailed, format!("token refused: {said}"), false)
+        }
+        403 => (
+            Reason::PermissionDenied,
+            format!("Vault denied the read: {said}"),
+            false,
+        ),
+        404 if call == Call::Lookup => (
+            Reason::ServerError,
+            format!("token lookup endpoint not found: {said}"),
+            false,
+        ),
+        412 => (
+            Reason::ServerError,
+            format!("Vault is not ready for this request: {said}"),
+            call != Call::Login,
+        ),
+        429 => (
+            Reason::RateLimited,
+            format!("Vault rate-limited the request: {said}"),
+            call != Call::Login,
+        ),
+        503 if is_sealed(body) => (Reason::Sealed, "Vault is sealed".into(), false),
+        501 => (
+            Reason::ServerError,
+            format!("Vault is not initialised or does not implement this: {said}"),
+            false,
+        ),
+        500..=599 => (
+            Reason::ServerError,
+            format!("Vault server error: {said}"),
+            true,
+        ),
+        _ => (
+            Reason::ServerError,
+            format!("unexpected answer from Vault: {said}"),
+            false,
+        ),
+    };
+    Failure {
+        reason,
+        message,
+        retryable,
+    }
+}
+
+/// `scheme://authority` of an absolute URL, if it is one.
+pub(crate) fn origin_of(url: &str) -> Option<String> {
+    let uri: http::Uri = url.parse().ok()?;
+    Some(format!(
+        "{}://{}",
+        uri.scheme_str()?,
+        uri.authority()?.as_str()
+    ))
+}
+
+/// A non-negative integer number of seconds from a JSON field that should hold one.
+///
+/// Vault sends `lease_duration` as a JSON integer. Anything else — negative, fractional, a
+/// string, out of range — is a malformed response.
+pub(crate) fn lease_secs(value: Option<&Value>, field: &str) -> Result<u64, String> {
+    match value {
+        None | Some(Value::Null) => Ok(0),
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .ok_or_else(|| format!("{field} is not a non-negative whole number of seconds")),
+        Some(_) => Err(format!("{field} is not a number")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flattens_multierrors() {
+        assert_eq!(
+            flatten_errors(&["1 error occurred:\n\t* permission denied\n\n".into()]),
+            "permission denied"
+        );
+        assert_eq!(
+            flatten_errors(&[
+                "2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n".into()
+            ]),
+            "permission denied; invalid token"
+        );
+        assert_eq!(
+            flatten_errors(&["invalid role or secret ID".into()]),
+            "invalid role or secret ID"
+        );
+        assert_eq!(flatten_errors(&[]), "");
+    }
+
+    #[test]
+    fn reads_both_error_shapes() {
+        assert_eq!(
+            error_strings(br#"{"errors":["a"]}"#),
+            Some(vec!["a".to_string()])
+        );
+        assert_eq!(
+            error_strings(br#"{"error":"b"}"#),
+            Some(vec!["b".to_string()])
+        );
+        assert_eq!(error_strings(br#"{"errors":[]}"#), Some(vec![]));
+        assert_eq!(error_strings(b"<html>"), None);
+    }
+
+    #[test]
+    fn lease_rules() {
+        let v = |s: &str| serde_json::from_str::<Value>(s).unwrap();
+        assert_eq!(lease_secs(Some(&v("3600")), "x"), Ok(3600));
+        assert_eq!(lease_secs(None, "x"), Ok(0));
+        assert_eq!(
+            lease_secs(Some(&v("18446744073709551615")), "x"),
+            Ok(u64::MAX)
+        );
+        assert!(lease_secs(Some(&v("-1")), "x").is_err());
+        assert!(lease_secs(Some(&v("1.5")), "x").is_err());
+        assert!(lease_secs(Some(&v("\"60\"")), "x").is_err());
+    }
+}

@@ -1,0 +1,826 @@
+//! Transcript tests: the core driven over recorded Vault exchanges with a simulated clock. Each
+//! test snapshots the whole sequence of requests, responses and results (tokens redacted) and
+//! also asserts the facts that matter, so a behaviour change fails twice: once in the snapshot
+//! and once in a plain assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use http::{Method, StatusCode};
+use std::path::PathBuf;
+use vaultcred_core::{
+    Reason, Registry, RegistryOptions, RetryPolicy, SecretValue, TransportError,
+    TransportErrorKind, VaultConfig,
+};
+use vaultcred_fixtures::recorded::recorded;
+use vaultcred_fixtures::{Harness, Replay, START_MS};
+
+const ADDR: &str = "https://vault.example.com:8200";
+const ORG: &str = "org_abc123";
+const KIND: &str = "anthropic-api-key";
+const KV_PATH: &str = "/v1/secret/data/org_abc123/anthropic-api-key";
+const JIRA_PATH: &str = "/v1/secret/data/org_abc123/jira-credentials";
+const LOGIN: &str = "/v1/auth/approle/login";
+const K8S_LOGIN: &str = "/v1/auth/kubernetes/login";
+const H: u64 = 3_600_000;
+
+fn token_registry() -> Registry {
+    let mut r = Registry::new();
+    r.register(
+        ORG,
+        VaultConfig::token(ADDR, "secret", "hvs.CANARYtokenCANARYtoken01").unwrap(),
+    )
+    .unwrap();
+    r
+}
+
+fn approle_registry(options: RegistryOptions) -> Registry {
+    let mut r = Registry::with_options(options);
+    r.register(
+        ORG,
+        VaultConfig::approle(ADDR, "secret", "role-id-1", "canary-secret-id").unwrap(),
+    )
+    .unwrap();
+    r
+}
+
+fn fixture(name: &str) -> vaultcred_fixtures::Recorded {
+    recorded(name).unwrap()
+}
+
+fn value_of(c: &vaultcred_core::Credential) -> String {
+    match c.value() {
+        SecretValue::Value(v) => v.expose().to_owned(),
+        SecretValue::MultiField(_) => panic!("expected a value"),
+    }
+}
+
+fn finish(h: &Harness, name: &str) {
+    assert!(
+        h.replay.is_finished(),
+        "script not consumed: {:?}, {} left",
+        h.replay.mismatches(),
+        h.replay.remaining()
+    );
+    insta::assert_snapshot!(name, h.transcript());
+}
+
+#[test]
+fn token_mode_reads_caches_for_an_hour_then_rereads() {
+    let replay = Replay::new()
+        .fixture("kv2_read_value_200")
+        .unwrap()
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
+    let mut h = Harness::new(token_registry(), replay);
+    let first = h.resolve(ORG, KIND).unwrap();
+    assert_eq!(value_of(&first), "sk-ant-api03-EXAMPLE");
+    assert_eq!(first.version(), Some(1));
+    assert_eq!(first.refresh_at_ms() - first.resolved_at_ms(), H);
+    // Before refreshAt: answered from the cache, no request.
+    h.advance(H - 10);
+    let cached = h.resolve(ORG, KIND).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&first, &cached));
+    // After refreshAt: read again.
+    h.advance(20);
+    let again = h.resolve(ORG, KIND).unwrap();
+    assert_eq!(again.resolved_at_ms(), START_MS + H + 20);
+    assert_eq!(h.replay.sent().len(), 2);
+    let sent = &h.replay.sent()[0];
+    assert_eq!(sent.headers()["x-vault-request"], "true");
+    assert_eq!(
+        sent.headers()["x-vault-token"],
+        "hvs.CANARYtokenCANARYtoken01"
+    );
+    assert!(sent.headers()["x-vault-token"].is_sensitive());
+    assert!(sent.headers().get("x-vault-namespace").is_none());
+    finish(&h, "token_mode");
+}
+
+#[test]
+fn approle_logs_in_once_shares_the_token_across_kinds_and_relogs_at_80_percent() {
+    let login = fixture("approle_login_200"); // lease_duration 3600
+    let replay = Replay::new()
+        .recorded(&login)
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
+        .recorded_at(&fixture("kv2_read_multifield_200"), JIRA_PATH)
+        .recorded(&login)
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
+    let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
+    let a = h.resolve(ORG, KIND).unwrap();
+    // refreshAt = loginTime + 0.8 × 3600 s; the login answer arrived at +5 ms.
+    assert_eq!(a.refresh_at_ms(), START_MS + 5 + 2_880_000);
+    let j = h.resolve(ORG, "jira-credentials").unwrap();
+    let SecretValue::MultiField(fields) = j.value() else {
+        panic!("multiField expected")
+    };
+    assert_eq!(
+        fields.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["apiToken", "email", "site"]
+    );
+    assert_eq!(
+        j.refresh_at_ms(),
+        START_MS + 5 + 2_880_000,
+        "same login, same deadline"
+    );
+    h.advance(2_880_000);
+    let b = h.resolve(ORG, KIND).unwrap();
+    // Re-login sent at +2_880_015, answered at +2_880_020.
+    assert_eq!(b.refresh_at_ms(), START_MS + 2_880_020 + 2_880_000);
+    let logins = h
+        .replay
+        .sent()
+        .iter()
+        .filter(|r| r.uri().path() == LOGIN)
+        .count();
+    assert_eq!(logins, 2);
+    let body: serde_json::Value = serde_json::from_slice(h.replay.sent()[0].body()).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"role_id": "role-id-1", "secret_id": "canary-secret-id"})
+    );
+    assert!(h.replay.sent()[0].headers().get("x-vault-token").is_none());
+    finish(&h, "approle");
+}
+
+#[test]
+fn kubernetes_rereads_the_jwt_at_every_login() {
+    let mut r = Registry::new();
+    r.register(
+        ORG,
+        VaultConfig::kubernetes(ADDR, "secret", "rensei-platform", Some("/jwt")).unwrap(),
+    )
+    .unwrap();
+    let login = fixture("kubernetes_login_200"); // lease 2764800
+    let replay = Replay::new()
+        .recorded(&login)
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
+        .recorded(&login)
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
+    let mut h = Harness::new(r, replay);
+    h.files.insert(
+        PathBuf::from("/jwt"),
+        Ok(b"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJmaXJzdCJ9.c2ln\n".to_vec()),
+    );
+    let a = h.resolve(ORG, KIND).unwrap();
+    assert_eq!(a.refresh_at_ms(), START_MS + 5 + 2_764_800 * 800);
+    let body: serde_json::Value = serde_json::from_slice(h.replay.sent()[0].body()).unwrap();
+    assert_eq!(body["role"], "rensei-platform");
+    assert_eq!(
+        body["jwt"], "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJmaXJzdCJ9.c2ln",
+        "trailing newline trimmed"
+    );
+    // The projected token rotates; the next login must use the new one.
+    h.files.insert(
+        PathBuf::from("/jwt"),
+        Ok(b"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNvbmQifQ.c2ln".to_vec()),
+    );
+    h.advance(2_764_800 * 800);
+    h.resolve(ORG, KIND).unwrap();
+    let body: serde_json::Value = serde_json::from_slice(h.replay.sent()[2].body()).unwrap();
+    assert_eq!(
+        body["jwt"],
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNvbmQifQ.c2ln"
+    );
+    finish(&h, "kubernetes");
+}
+
+#[test]
+fn kubernetes_jwt_unreadable() {
+    let mut r = Registry::new();
+    r.register(
+        ORG,
+        VaultConfig::kubernetes(ADDR, "secret", "role", None).unwrap(),
+    )
+    .unwrap();
+    let mut h = Harness::new(r, Replay::new());
+    let e = h.resolve(ORG, KIND).unwrap_err();
+    assert_eq!(e.reason, Reason::JwtUnreadable);
+    assert!(
+        e.message
+            .contains("/var/run/secrets/kubernetes.io/serviceaccount/token"),
+        "{}",
+        e.message
+    );
+    h.files.insert(
+        PathBuf::from(vaultcred_core::config::DEFAULT_JWT_PATH),
+        Ok(b" \n".to_vec()),
+    );
+    let e = h.resolve(ORG, KIND).unwrap_err();
+    assert_eq!(e.reason, Reason::JwtUnreadable);
+    assert!(e.message.ends_with("is empty"));
+    finish(&h, "kubernetes_jwt_unreadable");
+}
+
+#[test]
+fn a_403_with_a_cached_token_relogs_in_exactly_once() {
+    let login = fixture("approle_login_200");
+    let login2 = login.clone().with_body(
+        login
+            .body_str()
+            .unwrap()
+            .replace("hvs.CAESIH2w8tOS6m", "hvs.CAESIH2w8tOS6x"),
+    );
+    let replay = Replay::new()
+        .recorded(&login)
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
+        // Later the token was revoked: 403, one re-login, one retry (with the new token) that succeeds.
+        .recorded_at(&fixture("permission_denied_403"), JIRA_PATH)
+        .recorded(&login2)
+        .recorded_at(&fixture("kv2_read_multifield_200"), JIRA_PATH)
+        // An ACL denial with the (cached) token: one re-login, retry denied again: give up.
+        .recorded_at(
+            &fixture("acl_denied_403"),
+            "/v1/secret/data/org_abc123/other",
+        )
+        .recorded(&login)
+        .recorded_at(
+            &fixture("acl_denied_403"),
+            "/v1/secret/data/org_abc123/other",
+        );
+    let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
+    h.resolve(ORG, KIND).unwrap();
+    h.resolve(ORG, "jira-credentials").unwrap();
+    let tokens: Vec<_> = h
+        .replay
+        .sent()
+        .iter()
+        .filter_map(|r| r.headers().get("x-vault-token").cloned())
+        .collect();
+    assert_eq!(tokens.len(), 3);
+    assert_eq!(
+        tokens[0], tokens[1],
+        "the cached token was used for the second kind"
+    );
+    assert_ne!(tokens[1], tokens[2], "the retry used the new token");
+    let e = h.resolve(ORG, "other").unwrap_err();
+    assert_eq!(e.reason, Reason::PermissionDenied);
+    assert!(e.message.contains("permission denied"), "{}", e.message);
+    assert!(
+        !e.message.contains("1 error occurred"),
+        "multierror flattened: {}",
+        e.message
+    );
+    finish(&h, "relogin_on_403");
+}
+
+#[test]
+fn token_mode_403_is_permission_denied_without_retry() {
+    let replay = Replay::new().recorded_at(&fixture("permission_denied_403"), KV_PATH);
+    let mut h = Harness::new(token_registry(), replay);
+    let e = h.resolve(ORG, KIND).unwrap_err();
+    assert_eq!(e.reason, Reason::PermissionDenied);
+    finish(&h, "token_403");
+}
+
+#[test]
+fn missing_in_every_shape_vault_sends() {
+    for (name, expect) in [
+        (
+            "kv2_read_missing_404",
+            "no secret at secret/data/org_abc123/anthropic-api-key",
+        ),
+        (
+            "kv2_read_soft_deleted_404",
+            "version 3 of the secret at secret/data/org_abc123/anthropic-api-key was deleted",
+        ),
+        (
+            "kv2_read_destroyed_404",
+            "version 2 of the secret at secret/data/org_abc123/anthropic-api-key was destroyed",
+        ),
+        (
+            "kv2_read_empty_data_200",
+            "the secret at secret/data/org_abc123/anthropic-api-key has no non-null fields",
+        ),
+        (
+            "kv2_invalid_path_404",
+            "no secret at secret/data/org_abc123/anthropic-api-key: Vault warns: Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API endpoints to use. If using the Vault CLI, use 'vault kv get' for this operation.",
+        ),
+        (
+            "no_handler_404",
+            "no secret at secret/data/org_abc123/anthropic-api-key: no handler for route",
+        ),
+    ] {
+        let mut h = Harness::new(
+            token_registry(),
+            Replay::new().recorded_at(&fixture(name), KV_PATH),
+        );
+        let e = h.resolve(ORG, KIND).unwrap_err();
+        assert_eq!(e.reason, Reason::Missing, "{name}");
+        assert!(e.message.starts_with(expect), "{name}: {}", e.message);
+        assert!(h.replay.is_finished());
+    }
+}
+
+#[test]
+fn a_missing_secret_evicts_the_cache() {
+    let replay = Replay::new()
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
+        .recorded_at(&fixture("kv2_read_soft_deleted_404"), KV_PATH)
+        .recorded_at(&fixture("kv2_read_missing_404"), KV_PATH);
+    let mut h = Harness::new(token_registry(), replay);
+    h.resolve(ORG, KIND).unwrap();
+    h.advance(H);
+    assert_eq!(h.resolve(ORG, KIND).unwrap_err().reason, Reason::Missing);
+    // Not served from a stale cache afterwards: it asks Vault again.
+    assert_eq!(h.resolve(ORG, KIND).unwrap_err().reason, Reason::Missing);
+    assert!(h.replay.is_finished());
+}
+
+#[test]
+fn kv_lease_sets_an_earlier_refresh() {
+    let mut h = Harness::new(
+        token_registry(),
+        Replay::new().recorded_at(&fixture("kv2_read_lease_200"), KV_PATH),
+    );
+    let c = h.resolve(ORG, KIND).unwrap();
+    // lease_duration 600 → 0.8 × 600 s = 480 s, earlier than the token-mode hour.
+    assert_eq!(c.refresh_at_ms() - c.resolved_at_ms(), 480_000);
+    assert!(h.replay.is_finished());
+}
+
+#[test]
+fn rotation_emits_an_event_with_old_and_new_versions() {
+    let v1 = fixture("kv2_read_value_200");
+    let v2 = v1.clone().with_body(
+        v1.body_str()
+            .unwrap()
+            .replace("sk-ant-api03-EXAMPLE", "sk-ant-api03-ROTATED")
+            .replace("\"version\":1", "\"version\":2"),
+    );
+    let replay = Replay::new()
+        .recorded_at(&v1, KV_PATH)
+        .recorded_at(&v1, KV_PATH)
+        .recorded_at(&v2, KV_PATH);
+    let mut h = Harness::new(token_registry(), replay);
+    h.resolve(ORG, KIND).unwrap();
+    h.advance(H);
+    h.resolve(ORG, KIND).unwrap();
+    assert_eq!(
+        h.registry.drain_events().count(),
+        0,
+        "unchanged secret: no event"
+    );
+    h.advance(H);
+    let c = h.resolve(ORG, KIND).unwrap();
+    assert_eq!(value_of(&c), "sk-ant-api03-ROTATED");
+    assert!(
+        h.transcript()
+            .contains("! rotated org_abc123/anthropic-api-key Some(1) -> Some(2)")
+    );
+    finish(&h, "rotation");
+}
+
+#[test]
+fn retries_5xx_and_honours_retry_after_then_gives_up() {
+    let ok = fixture("kv2_read_value_200");
+    let replay = Replay::new()
+        .recorded_at(&fixture("internal_error_500"), KV_PATH)
+        .recorded_at(&fixture("rate_limited_429"), KV_PATH)
+        .recorded_at(&ok, KV_PATH)
+        .recorded_at(
+            &fixture("upstream_rate_limited_502"),
+            "/v1/secret/data/org_abc123/b",
+        )
+        .recorded_at(
+            &fixture("index_not_present_412"),
+            "/v1/secret/data/org_abc123/b",
+        )
+        .recorded_at(
+            &fixture("no_active_instance_503"),
+            "/v1/secret/data/org_abc123/b",
+        );
+    let mut h = Harness::new(token_registry(), replay);
+    let t0 = h.now_ms;
+    h.resolve(ORG, KIND).unwrap();
+    // 500 → backoff in [125, 250] ms; 429 → Retry-After: 7 s honoured.
+    let elapsed = h.now_ms - t0;
+    assert!(
+        (15 + 125 + 7000..=15 + 250 + 7000).contains(&elapsed),
+        "{elapsed}"
+    );
+    let e = h.resolve(ORG, "b").unwrap_err();
+    assert_eq!(e.reason, Reason::ServerError);
+    assert!(
+        e.message.contains("no active Vault instance found"),
+        "{}",
+        e.message
+    );
+    finish(&h, "retries");
+}
+
+#[test]
+fn sealed_fails_fast() {
+    let mut h = Harness::new(
+        token_registry(),
+        Replay::new().recorded_at(&fixture("sealed_503"), KV_PATH),
+    );
+    let e = h.resolve(ORG, KIND).unwrap_err();
+    assert_eq!(e.reason, Reason::Sealed);
+    assert!(h.replay.is_finished(), "no retry on sealed");
+}
+
+#[test]
+fn rate_limited_after_retries_run_out() {
+    let rl = fixture("rate_limited_429");
+    let replay = Replay::new()
+        .recorded_at(&rl, KV_PATH)
+        .recorded_at(&rl, KV_PATH)
+        .recorded_at(&rl, KV_PATH);
+    let mut h = Harness::new(token_registry(), replay);
+    let e = h.resolve(ORG, KIND).unwrap_err();
+    assert_eq!(e.reason, Reason::RateLimited);
+    assert!(h.replay.is_finished(), "3 attempts: 1 + max_retries 2");
+}
+
+#[test]
+fn transport_failures_map_to_reasons() {
+    let cases = [
+        (TransportErrorKind::Refused, Reason::Unreachable, 3),
+        (TransportErrorKind::Closed, Reason::Unreachable, 3),
+        (TransportErrorKind::TimedOut, Reason::Timeout, 3),
+        (TransportErrorKind::Tls, Reason::Unreachable, 1),
+        (TransportErrorKind::BodyTooLarge, Reason::InvalidResponse, 1),
+    ];
+    for (kind, reason, attempts) in cases {
+        let mut replay = Replay::new();
+        for _ in 0..attempts {
+            replay.push(
+                Method::GET,
+                KV_PATH,
+                Err(TransportError::new(
+                    kind,
+                    "detail with hvs.CANARYtokenCANARYtoken01",
+                )),
+                "fault",
+            );
+        }
+        let mut h = Harness::new(token_registry(), replay);
+        let e = h.resolve(ORG, KIND).unwrap_err();
+        assert_eq!(e.reason, reason, "{kind:?}");
+        assert!(!e.message.contains("CANARY"), "{}", e.message);
+        assert!(
+            h.replay.is_finished(),
+            "{kind:?}: expected {attempts} attempts"
+        );
+    }
+}
+
+#[test]
+fn the_deadline_bounds_all_attempts() {
+    let options = RegistryOptions {
+        retry: RetryPolicy {
+            max_retries: 10,
+            deadline: std::time::Duration::from_secs(1),
+            ..RetryPolicy::default()
+        },
+        ..RegistryOptions::default()
+    };
+    let mut r = Registry::with_options(options);
+    r.register(ORG, VaultConfig::token(ADDR, "secret", "t0ken").unwrap())
+        .unwrap();
+    let mut replay = Replay::new();
+    for _ in 0..11 {
+        replay.push(
+            Method::GET,
+            KV_PATH,
+            Ok(fixture("internal_error_500").response()),
+            "500",
+        );
+    }
+    let mut h = Harness::new(r, replay);
+    h.latency_ms = 300;
+    let t0 = h.now_ms;
+    let e = h.resolve(ORG, KIND).unwrap_err();
+    assert!(
+        h.now_ms - t0 <= 1000 + 300,
+        "stopped within the deadline: {}",
+        h.now_ms - t0
+    );
+    assert!(h.replay.remaining() > 0, "did not use every retry");
+    assert_eq!(e.reason, Reason::ServerError, "{}", e.message);
+}
+
+#[test]
+fn login_failures_are_auth_failed_and_never_show_the_secret_id() {
+    for name in [
+        "approle_login_invalid_400",
+        "approle_login_lockout_403",
+        "approle_login_no_mount_403",
+        "approle_login_missing_role_id_400",
+    ] {
+        let body = fixture(name);
+        // A proxy echoing the secretId back must not leak it either.
+        let echoed = body.clone().with_body(
+            body.body_str()
+                .unwrap()
+                .replace("\"]", " (secret_id=canary-secret-id)\"]"),
+        );
+        let mut h = Harness::new(
+            approle_registry(RegistryOptions::default()),
+            Replay::new().recorded_at(&echoed, LOGIN),
+        );
+        let e = h.resolve(ORG, KIND).unwrap_err();
+        assert_eq!(e.reason, Reason::AuthFailed, "{name}");
+        let text = format!("{e} {e:?}");
+        assert!(!text.contains("canary-secret-id"), "{text}");
+        assert!(text.contains("[redacted]"), "{text}");
+        assert!(h.replay.is_finished());
+    }
+}
+
+#[test]
+fn login_is_retried_on_5xx_but_not_on_429() {
+    let replay = Replay::new()
+        .then(
+            Method::POST,
+            LOGIN,
+            Ok(fixture("internal_error_500").response()),
+            "internal_error_500",
+        )
+        .recorded(&fixture("approle_login_200"))
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
+    let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
+    h.resolve(ORG, KIND).unwrap();
+    assert!(h.replay.is_finished());
+    let replay = Replay::new().then(
+        Method::POST,
+        LOGIN,
+        Ok(fixture("rate_limited_429").response()),
+        "rate_limited_429",
+    );
+    let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
+    assert_eq!(
+        h.resolve(ORG, KIND).unwrap_err().reason,
+        Reason::RateLimited
+    );
+    assert!(h.replay.is_finished());
+}
+
+#[test]
+fn kubernetes_login_refusals() {
+    for (name, reason) in [
+        ("kubernetes_login_denied_403", Reason::AuthFailed),
+        ("kubernetes_login_invalid_role_400", Reason::AuthFailed),
+        ("kubernetes_login_sa_not_authorized_403", Reason::AuthFailed),
+    ] {
+        let mut r = Registry::new();
+        r.register(
+            ORG,
+            VaultConfig::kubernetes(ADDR, "secret", "dev-role", Some("/jwt")).unwrap(),
+        )
+        .unwrap();
+        let mut h = Harness::new(r, Replay::new().recorded_at(&fixture(name), K8S_LOGIN));
+        h.files.insert(
+            PathBuf::from("/jwt"),
+            Ok(b"eyJhbGciOiJSUzI1NiJ9.eyJjYW5hcnkiOjF9.c2lnbmF0dXJl".to_vec()),
+        );
+        let e = h.resolve(ORG, KIND).unwrap_err();
+        assert_eq!(e.reason, reason, "{name}");
+        assert!(!e.message.contains("eyJjYW5hcnkiOjF9"), "{}", e.message);
+    }
+}
+
+#[test]
+fn redirects_are_not_followed() {
+    let mut h = Harness::new(
+        token_registry(),
+        Replay::new().recorded_at(&fixture("standby_redirect_307"), KV_PATH),
+    );
+    let e = h.resolve(ORG, KIND).unwrap_err();
+    assert_eq!(e.reason, Reason::ServerError);
+    assert!(e.message.contains("redirect"), "{}", e.message);
+    assert_eq!(h.replay.sent().len(), 1);
+}
+
+#[test]
+fn namespace_and_path_template_shape_the_request() {
+    let mut r = Registry::new();
+    let config = VaultConfig::token(ADDR, "kv/platform", "t0ken")
+        .unwrap()
+        .with_namespace("team-a/")
+        .unwrap()
+        .with_path_template("{mount}/data/tenants/{orgId}/{kind}")
+        .unwrap();
+    r.register(ORG, config).unwrap();
+    let path = "/v1/kv/platform/data/tenants/org_abc123/anthropic-api-key";
+    let mut h = Harness::new(
+        r,
+        Replay::new().recorded_at(&fixture("kv2_read_value_200"), path),
+    );
+    h.resolve(ORG, KIND).unwrap();
+    assert_eq!(h.replay.sent()[0].headers()["x-vault-namespace"], "team-a/");
+    finish(&h, "namespace_template");
+}
+
+#[test]
+fn invalid_kinds_never_reach_vault() {
+    let mut h = Harness::new(token_registry(), Replay::new());
+    for kind in [
+        "",
+        "..",
+        "../org_other/key",
+        "a/b",
+        "a%2f",
+        "a?x",
+        "a#x",
+        "a b",
+        "a\\b",
+        "a\nb",
+    ] {
+        let e = h.resolve(ORG, kind).unwrap_err();
+        assert_eq!(e.reason, Reason::InvalidKind, "{kind:?}");
+    }
+    assert!(h.replay.sent().is_empty());
+}
+
+#[test]
+fn unconfigured_orgs_and_reregistration() {
+    let replay = Replay::new()
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
+    let mut h = Harness::new(token_registry(), replay);
+    let e = h.resolve("org_nobody", KIND).unwrap_err();
+    assert_eq!(e.reason, Reason::NotConfigured);
+    assert_eq!(
+        e.message,
+        "no Vault config is registered for org \"org_nobody\""
+    );
+    h.resolve(ORG, KIND).unwrap();
+    // Registering again drops the cache: the next resolve reads again, with the new token.
+    h.registry
+        .register(
+            ORG,
+            VaultConfig::token(ADDR, "secret", "hvs.SECONDtokenSECONDtoken02").unwrap(),
+        )
+        .unwrap();
+    h.resolve(ORG, KIND).unwrap();
+    assert_eq!(
+        h.replay.sent()[1].headers()["x-vault-token"],
+        "hvs.SECONDtokenSECONDtoken02"
+    );
+    assert!(h.replay.is_finished());
+    assert!(
+        h.registry
+            .register("bad/org", VaultConfig::token(ADDR, "s", "t").unwrap())
+            .is_err()
+    );
+}
+
+#[test]
+fn health_checks_each_mode() {
+    // Token mode: lookup-self.
+    let replay = Replay::new()
+        .fixture("token_lookup_self_200")
+        .unwrap()
+        .recorded_at(
+            &fixture("permission_denied_403"),
+            "/v1/auth/token/lookup-self",
+        );
+    let mut h = Harness::new(token_registry(), replay);
+    let ok = h.health(ORG);
+    assert_eq!(
+        ok.to_json(),
+        serde_json::json!({"ok": true, "latencyMs": 5})
+    );
+    let bad = h.health(ORG);
+    assert!(!bad.ok);
+    assert_eq!(bad.error.as_ref().unwrap().reason, Reason::AuthFailed);
+    // AppRole: a login; a good one is kept for later resolves.
+    let replay = Replay::new()
+        .recorded(&fixture("approle_login_200"))
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
+        .recorded(&fixture("approle_login_invalid_400"));
+    let mut h2 = Harness::new(approle_registry(RegistryOptions::default()), replay);
+    assert!(h2.health(ORG).ok);
+    h2.resolve(ORG, KIND).unwrap();
+    let bad = h2.health(ORG);
+    assert_eq!(
+        bad.to_json(),
+        serde_json::json!({"ok": false, "error": "auth_failed: login refused: HTTP 400: invalid role or secret ID"})
+    );
+    assert!(h2.replay.is_finished());
+    let unconfigured = h2.health("org_nobody");
+    assert_eq!(unconfigured.error.unwrap().reason, Reason::NotConfigured);
+    h.transcript();
+    insta::assert_snapshot!("health", format!("{}\n{}", h.transcript(), h2.transcript()));
+}
+
+#[test]
+fn concurrent_resolves_of_one_org_share_one_login() {
+    let mut registry = approle_registry(RegistryOptions::default());
+    let now = std::time::UNIX_EPOCH + std::time::Duration::from_millis(START_MS);
+    let mut a = registry.start_resolve(ORG, KIND, now);
+    let mut b = registry.start_resolve(ORG, "jira-credentials", now);
+    let mut c = registry.start_resolve(ORG, "third", now);
+    let vaultcred_core::Next::Http(login) = registry.poll(&mut a, now) else {
+        panic!()
+    };
+    assert_eq!(login.uri().path(), LOGIN);
+    assert!(matches!(
+        registry.poll(&mut b, now),
+        vaultcred_core::Next::WaitForLogin(_)
+    ));
+    assert!(matches!(
+        registry.poll(&mut c, now),
+        vaultcred_core::Next::WaitForLogin(_)
+    ));
+    registry.on_response(&mut a, Ok(fixture("approle_login_200").response()), now);
+    for op in [&mut a, &mut b, &mut c] {
+        match registry.poll(op, now) {
+            vaultcred_core::Next::Http(read) => {
+                assert!(read.uri().path().starts_with("/v1/secret/data/org_abc123/"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // A failed login is reported to the waiters without each trying again.
+    let mut registry = approle_registry(RegistryOptions::default());
+    let mut a = registry.start_resolve(ORG, KIND, now);
+    let mut b = registry.start_resolve(ORG, "jira-credentials", now);
+    assert!(matches!(
+        registry.poll(&mut a, now),
+        vaultcred_core::Next::Http(_)
+    ));
+    assert!(matches!(
+        registry.poll(&mut b, now),
+        vaultcred_core::Next::WaitForLogin(_)
+    ));
+    registry.on_response(
+        &mut a,
+        Ok(fixture("approle_login_invalid_400").response()),
+        now,
+    );
+    assert!(
+        matches!(registry.poll(&mut a, now), vaultcred_core::Next::Done(Err(ref e)) if e.reason == Reason::AuthFailed)
+    );
+    assert!(
+        matches!(registry.poll(&mut b, now), vaultcred_core::Next::Done(Err(ref e)) if e.reason == Reason::AuthFailed)
+    );
+    // A cancelled login is taken over at once by a waiter.
+    let mut registry = approle_registry(RegistryOptions::default());
+    let mut a = registry.start_resolve(ORG, KIND, now);
+    let mut b = registry.start_resolve(ORG, "jira-credentials", now);
+    assert!(matches!(
+        registry.poll(&mut a, now),
+        vaultcred_core::Next::Http(_)
+    ));
+    assert!(matches!(
+        registry.poll(&mut b, now),
+        vaultcred_core::Next::WaitForLogin(_)
+    ));
+    registry.cancel(&mut a);
+    assert!(
+        matches!(registry.poll(&mut b, now), vaultcred_core::Next::Http(ref r) if r.uri().path() == LOGIN)
+    );
+}
+
+#[test]
+fn a_login_with_lease_zero_never_expires_by_itself() {
+    let login = fixture("approle_login_200");
+    let root_like = login.clone().with_body(
+        login
+            .body_str()
+            .unwrap()
+            .replace("\"lease_duration\":3600", "\"lease_duration\":0"),
+    );
+    let replay = Replay::new()
+        .recorded(&root_like)
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
+    let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
+    let c = h.resolve(ORG, KIND).unwrap();
+    assert_eq!(
+        c.refresh_at_ms() - c.resolved_at_ms(),
+        H,
+        "no TTL signal: the hour fallback"
+    );
+    h.advance(100 * H);
+    h.resolve(ORG, KIND).unwrap();
+    assert!(h.replay.is_finished(), "re-read without a new login");
+}
+
+#[test]
+fn hostile_200s_are_invalid_responses() {
+    let ok = fixture("kv2_read_value_200");
+    for body in [
+        "<html><body>502 Bad Gateway</body></html>",
+        "{\"data\":{\"data\":",
+        "{\"lease_duration\":1e309,\"data\":{\"data\":{\"value\":\"x\"}}}",
+        "{\"lease_duration\":\"600\",\"data\":{\"data\":{\"value\":\"x\"}}}",
+        "{\"errors\":[\"hvs.CANARYtokenCANARYtoken01 is bad\"]}",
+    ] {
+        let mut h = Harness::new(
+            token_registry(),
+            Replay::new().recorded_at(&ok.clone().with_body(body), KV_PATH),
+        );
+        let e = h.resolve(ORG, KIND).unwrap_err();
+        assert_eq!(e.reason, Reason::InvalidResponse, "{body}");
+        assert!(!e.message.contains("CANARY"), "{}", e.message);
+    }
+    let mut h = Harness::new(
+        token_registry(),
+        Replay::new().recorded_at(
+            &ok.clone().with_status(StatusCode::NO_CONTENT).with_body(""),
+            KV_PATH,
+        ),
+    );
+    assert_eq!(h.resolve(ORG, KIND).unwrap_err().reason, Reason::Missing);
+}
