@@ -1,0 +1,167 @@
+//! The HTTP transport: one ureq agent, `http` types in and out, failures mapped onto the core's
+//! [`TransportErrorKind`]. No Vault knowledge: the status and body go back to the core untouched.
+
+use http::{Request, Response};
+use std::io;
+use std::time::{Duration, Instant};
+use tracing::debug;
+use vaultcred_core::{TransportError, TransportErrorKind};
+
+pub(crate) struct Transport {
+    agent: ureq::Agent,
+    max_body_bytes: usize,
+}
+
+impl Transport {
+    pub(crate) fn new(timeout: Duration, tls: ureq::tls::TlsConfig, max_body_bytes: usize) -> Self {
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .max_redirects(0) // the core reports redirects; a token never goes to another origin
+            .http_status_as_error(false)
+            .tls_config(tls)
+            .build();
+        Transport {
+            agent: config.new_agent(),
+            max_body_bytes,
+        }
+    }
+
+    /// Sends one request; logs method, path (never headers), status and latency.
+    pub(crate) fn send(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> Result<Response<Vec<u8>>, TransportError> {
+        let started = Instant::now();
+        let method = request.method().clone();
+        let path = request.uri().path().to_owned();
+        let result = self.exchange(request);
+        let latency_ms = started.elapsed().as_millis();
+        match &result {
+            Ok(r) => {
+                let status = r.status().as_u16();
+                debug!(target: "vaultcred", %method, %path, status, latency_ms, "vault http exchange");
+            }
+            Err(e) => {
+                debug!(target: "vaultcred", %method, %path, error = %e, latency_ms, "vault http exchange failed");
+            }
+        }
+        result
+    }
+
+    fn exchange(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
+        let (parts, body) = request.into_parts();
+        let response = if body.is_empty() {
+            self.agent.run(Request::from_parts(parts, ())) // no `Content-Length: 0` on a GET
+        } else {
+            self.agent.run(Request::from_parts(parts, body))
+        }
+        .map_err(classify)?;
+        let (parts, body) = response.into_parts();
+        let limit = u64::try_from(self.max_body_bytes).unwrap_or(u64::MAX);
+        // ureq reads one byte past `limit` to tell "exactly the cap" from "over it".
+        let bytes = body
+            .into_with_config()
+            .limit(limit)
+            .read_to_vec()
+            .map_err(classify)?;
+        Ok(Response::from_parts(parts, bytes))
+    }
+}
+
+/// Maps a ureq error to the core's kinds. The detail is ureq's own text, which names no header.
+pub(crate) fn classify(error: ureq::Error) -> TransportError {
+    use TransportErrorKind as K;
+    let kind = match &error {
+        ureq::Error::Timeout(_) => K::TimedOut,
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => K::Refused,
+        ureq::Error::Tls(_)
+        | ureq::Error::Pem(_)
+        | ureq::Error::Rustls(_)
+        | ureq::Error::TlsRequired => K::Tls,
+        ureq::Error::BodyExceedsLimit(_) => K::BodyTooLarge,
+        ureq::Error::Io(e) => io_kind(e),
+        _ => K::Other,
+    };
+    TransportError::new(kind, error.to_string())
+}
+
+fn io_kind(e: &io::Error) -> TransportErrorKind {
+    use TransportErrorKind as K;
+    // rustls reports handshake and certificate failures as `InvalidData` wrapping its error.
+    if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
+        return K::Tls;
+    }
+    match e.kind() {
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => K::TimedOut,
+        io::ErrorKind::ConnectionRefused
+        | io::ErrorKind::HostUnreachable
+        | io::ErrorKind::NetworkUnreachable
+        | io::ErrorKind::NetworkDown
+        | io::ErrorKind::AddrNotAvailable => K::Refused,
+        io::ErrorKind::UnexpectedEof
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe
+        | io::ErrorKind::NotConnected => K::Closed,
+        // std reports a failed DNS lookup with an uncategorised kind and this text.
+        _ if e.to_string().contains("failed to lookup address") => K::Refused,
+        _ => K::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_map_to_kinds() {
+        let k = |e: io::Error| classify(ureq::Error::Io(e)).kind;
+        assert_eq!(
+            k(io::ErrorKind::ConnectionRefused.into()),
+            TransportErrorKind::Refused
+        );
+        assert_eq!(
+            k(io::ErrorKind::UnexpectedEof.into()),
+            TransportErrorKind::Closed
+        );
+        assert_eq!(
+            k(io::ErrorKind::ConnectionReset.into()),
+            TransportErrorKind::Closed
+        );
+        assert_eq!(
+            k(io::ErrorKind::TimedOut.into()),
+            TransportErrorKind::TimedOut
+        );
+        let tls = io::Error::new(io::ErrorKind::InvalidData, rustls::Error::DecryptError);
+        assert_eq!(k(tls), TransportErrorKind::Tls);
+        let dns =
+            io::Error::other("failed to lookup address information: Name or service not known");
+        assert_eq!(k(dns), TransportErrorKind::Refused);
+        assert_eq!(
+            k(io::ErrorKind::InvalidData.into()),
+            TransportErrorKind::Other
+        );
+    }
+
+    #[test]
+    fn ureq_errors_map_to_kinds() {
+        let timeout = classify(ureq::Error::Timeout(ureq::Timeout::Global));
+        assert_eq!(timeout.kind, TransportErrorKind::TimedOut);
+        assert_eq!(
+            classify(ureq::Error::HostNotFound).kind,
+            TransportErrorKind::Refused
+        );
+        assert_eq!(
+            classify(ureq::Error::BodyExceedsLimit(5)).kind,
+            TransportErrorKind::BodyTooLarge
+        );
+        assert_eq!(
+            classify(ureq::Error::Tls("bad cert")).kind,
+            TransportErrorKind::Tls
+        );
+        assert_eq!(
+            classify(ureq::Error::BadUri("x".into())).kind,
+            TransportErrorKind::Other
+        );
+    }
+}

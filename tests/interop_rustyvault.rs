@@ -1,0 +1,1 @@
+//! RustyVault interop (being written).
