@@ -1,0 +1,307 @@
+//! Command-line syntax (clap derive): every subcommand, flag and help text.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+const ABOUT: &str = "Resolve per-organisation credentials from HashiCorp Vault KV v2";
+
+const LONG_ABOUT: &str = "\
+Resolve per-organisation credentials from HashiCorp Vault KV v2 (token, AppRole or Kubernetes
+auth), check the connection, watch for rotations, and seal Vault configs at rest.
+
+Connection flags (resolve, health, watch) go after the subcommand name:
+  --config FILE   a Vault config as JSON: the bare config object ({\"addr\",\"mount\",\"authMode\",...}),
+                  the API payload {\"providerType\":\"vault\",\"config\":{...}}, or a sealed envelope
+                  made by `vaultcred seal` (the key comes from --key-file FILE or VAULTCRED_KEY).
+  without --config, VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE and VAULT_CACERT configure token
+  mode with mount `secret` (--mount overrides).
+
+Exit codes: 0 success, 1 a credential (or the health check) failed, 2 usage or config error.
+
+Secret values are masked unless --reveal: a masked value shows its first min(4, len/4)
+characters followed by `…`, so a secret shorter than 4 characters shows nothing and at most 4
+characters are ever shown. Tokens, secretIds, JWTs and secret values never appear on stderr
+or in an error (`open --reveal` and `dev-server` print credentials on stdout: that is their job).";
+
+const EXAMPLES: &str = "\
+Examples:
+  vaultcred demo
+  vaultcred dev-server --seed seed.json
+  vaultcred resolve --config cfg.json --org org_abc123 --timeout 5 --reveal anthropic-api-key jira-credentials
+  VAULT_ADDR=http://127.0.0.1:8200 VAULT_TOKEN=hvs.xxx vaultcred health --org org_abc123
+  vaultcred seal --org org_abc123 --key-file vault.key < cfg.json > cfg.sealed.json";
+
+const RESOLVE_EXAMPLES: &str = "\
+Output: one JSON object per line per KIND, in argument order:
+  {\"orgId\":\"org_abc123\",\"kind\":\"anthropic-api-key\",\"value\":\"sk-a…\",\"resolvedAt\":\"2026-11-29T06:21:48.123Z\",\"refreshAt\":\"2026-11-29T07:21:48.123Z\",\"version\":3}
+  {\"orgId\":\"org_abc123\",\"kind\":\"jira-credentials\",\"multiField\":{\"apiToken\":\"ATAT…\",\"email\":\"bot…\"},...}
+  {\"orgId\":\"org_abc123\",\"kind\":\"linear-oauth\",\"error\":{\"reason\":\"missing\",\"message\":\"...\"}}
+All KINDs share one login. Exit 0 if every KIND resolved, 1 if any failed, 2 on usage or config errors.
+
+Examples:
+  vaultcred resolve --config cfg.json --org org_abc123 --timeout 5 --reveal anthropic-api-key jira-credentials
+  VAULT_ADDR=http://127.0.0.1:8200 VAULT_TOKEN=hvs.xxx vaultcred resolve --org org_abc123 anthropic-api-key
+  VAULTCRED_KEY=$(cat vault.key) vaultcred resolve --config cfg.sealed.json --org org_abc123 anthropic-api-key";
+
+const HEALTH_EXAMPLES: &str = "\
+Output: {\"ok\":true,\"latencyMs\":12} (exit 0) or {\"ok\":false,\"error\":\"...\"} (exit 1).
+It checks that Vault is reachable and the auth credentials are valid (a login, or a token lookup).
+
+Examples:
+  vaultcred health --config cfg.json --org org_abc123
+  VAULT_ADDR=http://127.0.0.1:8200 VAULT_TOKEN=hvs.xxx vaultcred health --org org_abc123 --timeout 5";
+
+const WATCH_EXAMPLES: &str = "\
+Output: one line per KIND with \"event\":\"resolved\", then, re-resolving at each refreshAt, a line
+with \"event\":\"rotated\" (new value and version) whenever a KIND's value or version changed.
+A failure prints the error line with \"event\":\"failed\" and the KIND is retried with backoff
+(1 s, 2 s, 4 s … 30 s); its next success prints \"resolved\" again, or \"rotated\" if it changed.
+
+Examples:
+  vaultcred watch --config cfg.json --org org_abc123 anthropic-api-key jira-credentials
+  vaultcred watch --config cfg.json --org org_abc123 --for 60 --reveal anthropic-api-key";
+
+const SEAL_EXAMPLES: &str = "\
+Reads a Vault config (bare or API payload) on stdin, validates it and prints a sealed envelope
+(AES-256-GCM, bound to --org, fresh random nonce). The key file holds 32 random bytes in base64:
+  openssl rand -base64 32 > vault.key
+
+Examples:
+  vaultcred seal --org org_abc123 --key-file vault.key < cfg.json > cfg.sealed.json
+  vaultcred resolve --config cfg.sealed.json --key-file vault.key --org org_abc123 anthropic-api-key";
+
+const OPEN_EXAMPLES: &str = "\
+Reads a sealed envelope on stdin and prints the config it holds (token and secretId shown as
+\"[redacted]\" unless --reveal). A wrong org or key is refused (exit 2).
+
+Examples:
+  vaultcred open --org org_abc123 --key-file vault.key < cfg.sealed.json
+  vaultcred open --org org_abc123 --key-file vault.key --reveal < cfg.sealed.json > cfg.json";
+
+const DEV_SERVER_EXAMPLES: &str = "\
+Runs DevVault, an embedded Vault-compatible server, in the foreground (like `vault server -dev`).
+It prints its address, the root token, ready-to-use AppRole and Kubernetes credentials (and
+config files for them) and runs until Ctrl-C. Nothing is persisted.
+
+Seed file: mount → secret path → data, e.g.
+  {\"secret\": {\"org_abc123/anthropic-api-key\": {\"value\": \"sk-ant-...\"},
+              \"org_abc123/jira-credentials\": {\"site\": \"myorg.atlassian.net\", \"apiToken\": \"...\"}}}
+
+Examples:
+  vaultcred dev-server
+  vaultcred dev-server --addr 127.0.0.1:8300 --seed seed.json";
+
+const DEMO_EXAMPLES: &str = "\
+Starts DevVault in-process, stores example secrets for org_abc123, resolves them with token,
+AppRole and Kubernetes auth, runs a health check, rotates a secret and shows the rotation event.
+Needs nothing else and finishes in a few seconds.
+
+Example:
+  vaultcred demo";
+
+/// `vaultcred`: the command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "vaultcred",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_help = EXAMPLES,
+    propagate_version = true
+)]
+pub(crate) struct Cli {
+    /// Show the adapters' log events on stderr (-v debug, -vv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub(crate) verbose: u8,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Resolve credentials and print one JSON line per kind.
+    #[command(after_help = RESOLVE_EXAMPLES)]
+    Resolve(ResolveArgs),
+    /// Check that Vault is reachable and the auth credentials are valid.
+    #[command(after_help = HEALTH_EXAMPLES)]
+    Health(HealthArgs),
+    /// Resolve credentials, then re-resolve at each refreshAt and report rotations.
+    #[command(after_help = WATCH_EXAMPLES)]
+    Watch(WatchArgs),
+    /// Seal a Vault config (read on stdin) for an org with a key file.
+    #[command(after_help = SEAL_EXAMPLES)]
+    Seal(SealArgs),
+    /// Open a sealed envelope (read on stdin) and print the config.
+    #[command(after_help = OPEN_EXAMPLES)]
+    Open(OpenArgs),
+    /// Run DevVault, an embedded Vault-compatible dev server, in the foreground.
+    #[command(after_help = DEV_SERVER_EXAMPLES)]
+    DevServer(DevServerArgs),
+    /// Walk through everything against an in-process DevVault (needs nothing else).
+    #[command(after_help = DEMO_EXAMPLES)]
+    Demo,
+}
+
+/// How to reach Vault: a config file or the `VAULT_*` environment variables.
+#[derive(Debug, Args)]
+pub(crate) struct ConnArgs {
+    /// The org whose credentials to use (e.g. org_abc123).
+    #[arg(long, value_name = "ORG")]
+    pub(crate) org: String,
+
+    /// Vault config JSON: bare config, API payload, or sealed envelope.
+    /// Without it, VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE and VAULT_CACERT configure token mode.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+
+    /// Key file (32 bytes in base64) to open a sealed --config; default: the VAULTCRED_KEY
+    /// environment variable (the base64 key itself).
+    #[arg(long, value_name = "FILE", requires = "config")]
+    pub(crate) key_file: Option<PathBuf>,
+
+    /// KV v2 mount when configured from VAULT_* variables.
+    #[arg(
+        long,
+        value_name = "MOUNT",
+        default_value = "secret",
+        conflicts_with = "config"
+    )]
+    pub(crate) mount: String,
+
+    /// Timeout of each HTTP request, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    pub(crate) timeout: Duration,
+
+    /// PEM CA bundle to trust for https Vault addresses (overrides VAULT_CACERT).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) cacert: Option<PathBuf>,
+}
+
+/// `vaultcred resolve`.
+#[derive(Debug, Args)]
+pub(crate) struct ResolveArgs {
+    /// Connection.
+    #[command(flatten)]
+    pub(crate) conn: ConnArgs,
+
+    /// Print secret values in full instead of masked.
+    #[arg(long)]
+    pub(crate) reveal: bool,
+
+    /// Credential kinds to resolve (e.g. anthropic-api-key).
+    #[arg(value_name = "KIND", required = true)]
+    pub(crate) kinds: Vec<String>,
+}
+
+/// `vaultcred health`.
+#[derive(Debug, Args)]
+pub(crate) struct HealthArgs {
+    /// Connection.
+    #[command(flatten)]
+    pub(crate) conn: ConnArgs,
+}
+
+/// `vaultcred watch`.
+#[derive(Debug, Args)]
+pub(crate) struct WatchArgs {
+    /// Connection.
+    #[command(flatten)]
+    pub(crate) conn: ConnArgs,
+
+    /// Print secret values in full instead of masked.
+    #[arg(long)]
+    pub(crate) reveal: bool,
+
+    /// Stop (exit 0) after this many seconds; default: watch until interrupted.
+    #[arg(long = "for", value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) for_: Option<Duration>,
+
+    /// Credential kinds to watch.
+    #[arg(value_name = "KIND", required = true)]
+    pub(crate) kinds: Vec<String>,
+}
+
+/// `vaultcred seal`.
+#[derive(Debug, Args)]
+pub(crate) struct SealArgs {
+    /// The org the envelope is bound to.
+    #[arg(long, value_name = "ORG")]
+    pub(crate) org: String,
+
+    /// Key file: 32 random bytes in base64 (`openssl rand -base64 32`); default: VAULTCRED_KEY.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key_file: Option<PathBuf>,
+}
+
+/// `vaultcred open`.
+#[derive(Debug, Args)]
+pub(crate) struct OpenArgs {
+    /// The org the envelope was sealed for.
+    #[arg(long, value_name = "ORG")]
+    pub(crate) org: String,
+
+    /// Key file: 32 random bytes in base64; default: VAULTCRED_KEY.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key_file: Option<PathBuf>,
+
+    /// Print the token / secretId instead of "[redacted]".
+    #[arg(long)]
+    pub(crate) reveal: bool,
+}
+
+/// `vaultcred dev-server`.
+#[derive(Debug, Args)]
+pub(crate) struct DevServerArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8200")]
+    pub(crate) addr: std::net::SocketAddr,
+
+    /// JSON seed file: {"MOUNT": {"PATH": {"FIELD": "VALUE", ...}, ...}, ...}.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) seed: Option<PathBuf>,
+
+    /// Root token to use instead of a random one.
+    #[arg(long, value_name = "TOKEN")]
+    pub(crate) root_token: Option<String>,
+}
+
+/// Parses a positive number of seconds (fractions allowed, at most one year).
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !secs.is_finite() || secs <= 0.0 {
+        return Err(format!("{text:?} must be a positive number of seconds"));
+    }
+    if secs > 365.0 * 24.0 * 3600.0 {
+        return Err(format!("{text:?} is more than a year"));
+    }
+    Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn seconds_parse() {
+        assert_eq!(parse_seconds("5"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
+        assert!(parse_seconds("0").is_err());
+        assert!(parse_seconds("-1").is_err());
+        assert!(parse_seconds("nan").is_err());
+        assert!(parse_seconds("five").is_err());
+    }
+}

@@ -1,0 +1,9 @@
+//! The subcommands, one module each.
+
+pub(crate) mod demo;
+pub(crate) mod dev_server;
+pub(crate) mod devsetup;
+pub(crate) mod health;
+pub(crate) mod resolve;
+pub(crate) mod seal;
+pub(crate) mod watch;

@@ -1,0 +1,58 @@
+//! `vaultcred seal` and `vaultcred open`: sealed config envelopes (the crypto is the core's).
+
+use std::io::Read as _;
+use std::path::Path;
+
+use vaultcred_core::VaultConfig;
+use vaultcred_core::path::validate_segment;
+use vaultcred_core::seal::{self, SealKey};
+
+use crate::cli::{OpenArgs, SealArgs};
+use crate::conn::{self, KEY_ENV};
+use crate::failure::{EXIT_OK, Failure};
+
+/// Reads a config on stdin, validates it, and prints it sealed for `--org`.
+pub(crate) fn run_seal(args: &SealArgs) -> Result<u8, Failure> {
+    validate_org(&args.org)?;
+    let key = require_key(args.key_file.as_deref())?;
+    let input = read_stdin()?;
+    VaultConfig::from_json(&input).map_err(|e| Failure::config(&e))?;
+    let mut nonce = [0u8; 12];
+    getrandom::fill(&mut nonce)
+        .map_err(|e| Failure::failed(format!("cannot draw a random nonce: {e}")))?;
+    let envelope = seal::seal(&input, &args.org, &key, nonce);
+    println!("{envelope}");
+    Ok(EXIT_OK)
+}
+
+/// Reads an envelope on stdin, opens it for `--org` and prints the config (masked unless
+/// `--reveal`).
+pub(crate) fn run_open(args: &OpenArgs) -> Result<u8, Failure> {
+    validate_org(&args.org)?;
+    let key = require_key(args.key_file.as_deref())?;
+    let input = read_stdin()?;
+    let plain = conn::open_envelope(&input, &args.org, &key)?;
+    let config = VaultConfig::from_json(&plain).map_err(|e| Failure::config(&e))?;
+    let json = config.to_json(args.reveal);
+    let text = serde_json::to_string_pretty(&json)
+        .map_err(|e| Failure::failed(format!("cannot print the config: {e}")))?;
+    println!("{text}");
+    Ok(EXIT_OK)
+}
+
+fn validate_org(org: &str) -> Result<(), Failure> {
+    validate_segment("orgId", org).map_err(|e| Failure::usage(format!("--org: {e}")))
+}
+
+fn require_key(key_file: Option<&Path>) -> Result<SealKey, Failure> {
+    conn::load_key(key_file)?
+        .ok_or_else(|| Failure::usage(format!("give --key-file FILE or set {KEY_ENV}")))
+}
+
+fn read_stdin() -> Result<zeroize::Zeroizing<Vec<u8>>, Failure> {
+    let mut input = zeroize::Zeroizing::new(Vec::new());
+    std::io::stdin()
+        .read_to_end(&mut input)
+        .map_err(|e| Failure::usage(format!("cannot read stdin: {e}")))?;
+    Ok(input)
+}

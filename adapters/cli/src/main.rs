@@ -1,0 +1,61 @@
+//! `vaultcred`: the command-line tool of the vaultcred Vault credential client.
+//!
+//! It resolves per-organisation credentials from HashiCorp Vault KV v2 through the blocking
+//! `vaultcred-ureq` client (all Vault knowledge lives in `vaultcred-core`), checks the connection,
+//! watches for rotations, seals configs at rest, and runs DevVault (`dev-server`, `demo`).
+//!
+//! Output contract (stdout): one compact JSON object per line; secret values masked unless
+//! `--reveal` (first `min(4, len/4)` characters followed by `…`). Errors go to stderr as
+//! `error: ...` lines and never contain a token, secretId, JWT, key or secret value.
+//! Exit codes: 0 success, 1 a credential or check failed, 2 usage or config error.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod cmd;
+mod conn;
+mod failure;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let result = match &cli.command {
+        Command::Resolve(args) => cmd::resolve::run(args),
+        Command::Health(args) => cmd::health::run(args),
+        Command::Watch(args) => cmd::watch::run(args),
+        Command::Seal(args) => cmd::seal::run_seal(args),
+        Command::Open(args) => cmd::seal::run_open(args),
+        Command::DevServer(args) => cmd::dev_server::run(args),
+        Command::Demo => cmd::demo::run(),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => failure.report(),
+    }
+}
+
+/// `-v`: debug events of the `vaultcred*` targets (the CLI and the adapters) on stderr;
+/// `-vv`: trace. Without `-v` nothing is logged.
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::prelude::*;
+
+    let level = match verbose {
+        0 => return,
+        1 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    let filter = tracing_subscriber::filter::Targets::new().with_target("vaultcred", level);
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(true);
+    let _ = tracing_subscriber::registry()
+        .with(layer.with_filter(filter))
+        .try_init();
+}
