@@ -81,7 +81,7 @@
 //!             clock += Duration::from_millis(3);
 //!             registry.on_response(&mut op, response, clock);
 //!         }
-//!         Next::ReadFile(path) => registry.on_file(&mut op, std::fs::read(path), clock),
+//!         Next::ReadFile(_) => unreachable!("only Kubernetes auth asks for a file (its JWT)"),
 //!         Next::Sleep(until) | Next::WaitForLogin(until) => clock = clock.max(until),
 //!         Next::Done(result) => break result?,
 //!     }

@@ -48,14 +48,14 @@ impl Default for RegistryOptions {
 /// org again replaces its config and drops its cached token and credentials.
 ///
 /// ```
-/// use std::time::SystemTime;
+/// use std::time::{Duration, SystemTime};
 /// use vaultcred_core::{Next, Reason, Registry, VaultConfig};
 ///
 /// let mut registry = Registry::new();
 /// let config = VaultConfig::token("http://127.0.0.1:8200", "secret", "hvs.example").unwrap();
 /// registry.register("org_abc123", config).unwrap();
 ///
-/// let now = SystemTime::now();
+/// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_932_000);
 /// let mut op = registry.start_resolve("org_abc123", "anthropic-api-key", now);
 /// match registry.poll(&mut op, now) {
 ///     Next::Http(request) => assert_eq!(request.uri(), "http://127.0.0.1:8200/v1/secret/data/org_abc123/anthropic-api-key"),
