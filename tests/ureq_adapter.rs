@@ -1,4 +1,4 @@
-//! The blocking adapter against DevVault on loopback.
+//! The blocking adapter (`vaultcred-ureq`) against DevVault over loopback: adapter-level behaviour (single-flight across threads, connection reuse, timeouts, redirects, body caps, rotations, logging). Kept in the workspace test crate so the adapter itself has no async dev-dependencies.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::json;
