@@ -57,10 +57,34 @@ fn run_with_stdin(cmd: &mut Command, stdin: Option<&[u8]>) -> Out {
         child.stdin.take().unwrap().write_all(input).unwrap();
     }
     let output = child.wait_with_output().unwrap();
-    Out {
+    let out = Out {
         code: output.status.code().expect("exited normally"),
         stdout: String::from_utf8(output.stdout).unwrap(),
         stderr: String::from_utf8(output.stderr).unwrap(),
+    };
+    assert_no_canary_on_stderr(&out.stderr);
+    out
+}
+
+/// Every credential and secret value any test handed to the binary: none may ever appear on
+/// its stderr, whatever the command, flags or outcome (checked on every run of every test).
+fn canaries() -> &'static std::sync::Mutex<Vec<String>> {
+    static CANARIES: std::sync::OnceLock<std::sync::Mutex<Vec<String>>> =
+        std::sync::OnceLock::new();
+    CANARIES.get_or_init(|| std::sync::Mutex::new(vec![API_KEY.to_owned(), JIRA_TOKEN.to_owned()]))
+}
+
+fn canary(secret: &str) -> &str {
+    canaries().lock().unwrap().push(secret.to_owned());
+    secret
+}
+
+fn assert_no_canary_on_stderr(stderr: &str) {
+    for secret in canaries().lock().unwrap().iter() {
+        assert!(
+            !stderr.contains(secret.as_str()),
+            "a secret reached stderr: {stderr}"
+        );
     }
 }
 
@@ -105,14 +129,14 @@ fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
 }
 
 fn token_config(dev: &DevVault, token: &str) -> Value {
-    json!({"addr": dev.url(), "mount": "secret", "authMode": "token", "token": token})
+    json!({"addr": dev.url(), "mount": "secret", "authMode": "token", "token": canary(token)})
 }
 
 fn approle_config(dev: &DevVault, ttl: Duration) -> Value {
     let creds = dev.create_approle("app", &[POLICY], ttl);
     json!({"providerType": "vault", "config": {
         "addr": dev.url(), "mount": "secret", "authMode": "approle",
-        "roleId": creds.role_id, "secretId": creds.secret_id,
+        "roleId": creds.role_id, "secretId": canary(&creds.secret_id),
     }})
 }
 
@@ -234,7 +258,7 @@ fn short_secrets_are_fully_masked() {
     );
     let out = run(vaultcred()
         .env("VAULT_ADDR", dev.url())
-        .env("VAULT_TOKEN", dev.root_token())
+        .env("VAULT_TOKEN", canary(&dev.root_token()))
         .args(["resolve", "--org", ORG, "pin", "word"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let lines = out.lines();
@@ -371,14 +395,14 @@ fn env_vars_configure_token_mode_and_mount_overrides() {
     );
     let out = run(vaultcred()
         .env("VAULT_ADDR", dev.url())
-        .env("VAULT_TOKEN", dev.root_token())
+        .env("VAULT_TOKEN", canary(&dev.root_token()))
         .args(["resolve", "--org", ORG, "anthropic-api-key"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.lines()[0]["version"], 1);
 
     let out = run(vaultcred()
         .env("VAULT_ADDR", dev.url())
-        .env("VAULT_TOKEN", dev.root_token())
+        .env("VAULT_TOKEN", canary(&dev.root_token()))
         .args(["resolve", "--org", ORG, "--mount", "kv", "--reveal", "db"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
@@ -395,7 +419,7 @@ fn env_namespace_is_sent() {
     let base = || {
         let mut cmd = vaultcred();
         cmd.env("VAULT_ADDR", dev.url())
-            .env("VAULT_TOKEN", dev.root_token())
+            .env("VAULT_TOKEN", canary(&dev.root_token()))
             .args(["resolve", "--org", ORG, "anthropic-api-key"]);
         cmd
     };
@@ -538,7 +562,7 @@ fn health_ok_and_failures() {
 
     let out = run(vaultcred()
         .env("VAULT_ADDR", dev.url())
-        .env("VAULT_TOKEN", dev.root_token())
+        .env("VAULT_TOKEN", canary(&dev.root_token()))
         .args(["health", "--org", ORG]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(dev.count("GET", "/v1/auth/token/lookup-self"), 1);
@@ -577,7 +601,7 @@ fn watch_reports_rotation_at_refresh() {
     let started = Instant::now();
     let child = vaultcred()
         .env("VAULT_ADDR", dev.url())
-        .env("VAULT_TOKEN", dev.root_token())
+        .env("VAULT_TOKEN", canary(&dev.root_token()))
         .args(["watch", "--org", ORG, "--for", "4", "--reveal", "rotating"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -632,7 +656,7 @@ fn watch_prints_failures_and_keeps_watching() {
     let dev = vault();
     let out = run(vaultcred()
         .env("VAULT_ADDR", dev.url())
-        .env("VAULT_TOKEN", dev.root_token())
+        .env("VAULT_TOKEN", canary(&dev.root_token()))
         .args([
             "watch",
             "--org",
@@ -862,7 +886,7 @@ fn verbose_logs_to_stderr_only() {
     let base = || {
         let mut cmd = vaultcred();
         cmd.env("VAULT_ADDR", dev.url())
-            .env("VAULT_TOKEN", dev.root_token())
+            .env("VAULT_TOKEN", canary(&dev.root_token()))
             .args(["resolve", "--org", ORG, "anthropic-api-key"]);
         cmd
     };
@@ -875,7 +899,7 @@ fn verbose_logs_to_stderr_only() {
     let watch = |flag: &str| {
         run(vaultcred()
             .env("VAULT_ADDR", dev.url())
-            .env("VAULT_TOKEN", dev.root_token())
+            .env("VAULT_TOKEN", canary(&dev.root_token()))
             .args([
                 "watch",
                 "--org",
