@@ -166,14 +166,24 @@ pub(crate) enum Purpose {
 pub(crate) enum Stage {
     Start,
     AcquireToken,
-    WaitLogin { flight: u64 },
+    WaitLogin {
+        flight: u64,
+    },
     LoginStart,
     AwaitJwt,
     LoginSend,
     AwaitLogin,
     Request,
-    AwaitRequest { token_id: Option<u64> },
-    Backoff { until_ms: u64, login: bool },
+    AwaitRequest {
+        token_id: Option<u64>,
+        /// The deadline of the login token the request was made with (`None`: token mode or a
+        /// non-expiring login).
+        token_deadline: Option<u64>,
+    },
+    Backoff {
+        until_ms: u64,
+        login: bool,
+    },
     Finished,
 }
 
@@ -411,10 +421,10 @@ impl Machine {
                     return Step::Http(request);
                 }
                 Stage::Request => {
-                    let (token, token_id) = match &provider.config.auth {
-                        Auth::Token { token } => (token, None),
+                    let (token, token_id, token_deadline) = match &provider.config.auth {
+                        Auth::Token { token } => (token, None, None),
                         _ => match provider.valid_token(now_ms) {
-                            Some(t) => (&t.token, Some(t.id)),
+                            Some(t) => (&t.token, Some(t.id), t.deadline_ms),
                             None => {
                                 self.stage = Stage::AcquireToken;
                                 continue;
@@ -443,7 +453,10 @@ impl Machine {
                         }
                         Purpose::Health { .. } => lookup_self_request(&provider.config, token),
                     };
-                    self.stage = Stage::AwaitRequest { token_id };
+                    self.stage = Stage::AwaitRequest {
+                        token_id,
+                        token_deadline,
+                    };
                     return Step::Http(request);
                 }
                 Stage::Backoff { until_ms, login } => {
@@ -590,9 +603,12 @@ impl Machine {
         now_ms: u64,
     ) {
         let awaiting_login = matches!(self.stage, Stage::AwaitLogin);
-        let token_id = match self.stage {
-            Stage::AwaitRequest { token_id } => token_id,
-            Stage::AwaitLogin => None,
+        let (token_id, token_deadline) = match self.stage {
+            Stage::AwaitRequest {
+                token_id,
+                token_deadline,
+            } => (token_id, token_deadline),
+            Stage::AwaitLogin => (None, None),
             _ => return,
         };
         let Some(provider) = reg.orgs.get(&self.org_id) else {
@@ -645,7 +661,7 @@ impl Machine {
         if awaiting_login {
             self.handle_login(reg, response, now_ms);
         } else {
-            self.handle_request(reg, response, token_id, now_ms);
+            self.handle_request(reg, response, token_id, token_deadline, now_ms);
         }
     }
 
@@ -708,6 +724,7 @@ impl Machine {
         reg: &mut Registry,
         response: Response<Vec<u8>>,
         token_id: Option<u64>,
+        token_deadline: Option<u64>,
         now_ms: u64,
     ) {
         let Some(provider) = reg.orgs.get(&self.org_id) else {
@@ -747,7 +764,7 @@ impl Machine {
                     let parsed = parse_read(status, response.body(), &path, &scrubber);
                     drop(scrubber);
                     match parsed {
-                        Ok(read) => self.store(reg, read, token_id, now_ms),
+                        Ok(read) => self.store(reg, read, token_deadline, now_ms),
                         Err((reason, message)) => {
                             if reason == Reason::Missing
                                 && let Some(p) = reg.orgs.get_mut(&self.org_id)
@@ -793,18 +810,13 @@ impl Machine {
         &mut self,
         reg: &mut Registry,
         read: crate::kv::KvRead,
-        token_id: Option<u64>,
+        token_deadline: Option<u64>,
         now_ms: u64,
     ) {
         let Some(provider) = reg.orgs.get_mut(&self.org_id) else {
             return;
         };
         let token_mode = matches!(provider.config.auth, Auth::Token { .. });
-        let token_deadline = provider
-            .token
-            .as_ref()
-            .filter(|t| Some(t.id) == token_id)
-            .and_then(|t| t.deadline_ms);
         let kind = self.kind().to_owned();
         let credential = Arc::new(Credential {
             org_id: self.org_id.clone(),

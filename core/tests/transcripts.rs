@@ -824,3 +824,40 @@ fn hostile_200s_are_invalid_responses() {
     );
     assert_eq!(h.resolve(ORG, KIND).unwrap_err().reason, Reason::Missing);
 }
+
+#[test]
+fn refresh_is_bounded_by_the_token_the_read_used_even_if_it_was_replaced_meanwhile() {
+    let mut registry = approle_registry(RegistryOptions::default());
+    let t0 = std::time::UNIX_EPOCH + std::time::Duration::from_millis(START_MS);
+    let mut op = registry.start_resolve(ORG, KIND, t0);
+    assert!(matches!(
+        registry.poll(&mut op, t0),
+        vaultcred_core::Next::Http(_)
+    ));
+    registry.on_response(&mut op, Ok(fixture("approle_login_200").response()), t0); // lease 3600 s
+    assert!(matches!(
+        registry.poll(&mut op, t0),
+        vaultcred_core::Next::Http(_)
+    ));
+    // Meanwhile a health check logs in again and gets a non-expiring token.
+    let login = fixture("approle_login_200");
+    let forever = login.clone().with_body(
+        login
+            .body_str()
+            .unwrap()
+            .replace("\"lease_duration\":3600", "\"lease_duration\":0"),
+    );
+    let mut health = registry.start_health(ORG, t0);
+    assert!(matches!(
+        registry.poll(&mut health, t0),
+        vaultcred_core::Next::Http(_)
+    ));
+    registry.on_response(&mut health, Ok(forever.response()), t0);
+    assert!(matches!(registry.poll(&mut health, t0), vaultcred_core::Next::Done(ref h) if h.ok));
+    // The read made with the first token answers now: its refresh is that token's 0.8 × 3600 s.
+    registry.on_response(&mut op, Ok(fixture("kv2_read_value_200").response()), t0);
+    let vaultcred_core::Next::Done(Ok(c)) = registry.poll(&mut op, t0) else {
+        panic!()
+    };
+    assert_eq!(c.refresh_at_ms(), START_MS + 2_880_000);
+}
