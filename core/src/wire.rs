@@ -113,10 +113,9 @@ pub(crate) fn server_text(status: StatusCode, body: &[u8], scrubber: &Scrubber<'
         None if body.is_empty() => String::new(),
         None => match std::str::from_utf8(body) {
             Ok(text) if looks_like_html(text) => "an HTML page (a proxy or load balancer?)".into(),
-            Ok(text) => format!(
-                "non-Vault body: {}",
-                text.chars().take(200).collect::<String>()
-            ),
+            // The whole text goes to the scrubber, which caps the length only after removing
+            // secrets: a cut made first could leave a secret's first half behind.
+            Ok(text) => format!("non-Vault body: {text}"),
             Err(_) => format!("{} bytes that are not UTF-8", body.len()),
         },
     };
@@ -192,7 +191,10 @@ pub(crate) fn classify_status(
                 .headers()
                 .get(http::header::LOCATION)
                 .and_then(|l| l.to_str().ok())
-                .map(|l| origin_of(l).unwrap_or_else(|| "a relative location".into()))
+                .map(|l| {
+                    origin_of(l)
+                        .map_or_else(|| "a relative location".into(), |o| scrubber.scrub(&o))
+                })
                 .unwrap_or_else(|| "nowhere".into());
             (
                 Reason::ServerError,
@@ -251,14 +253,15 @@ pub(crate) fn classify_status(
     }
 }
 
-/// `scheme://authority` of an absolute URL, if it is one.
+/// `scheme://host[:port]` of an absolute URL, if it is one. Userinfo (`user:password@`) is
+/// dropped: it may hold a credential.
 pub(crate) fn origin_of(url: &str) -> Option<String> {
     let uri: http::Uri = url.parse().ok()?;
-    Some(format!(
-        "{}://{}",
-        uri.scheme_str()?,
-        uri.authority()?.as_str()
-    ))
+    let host = uri.host()?;
+    Some(match uri.port_u16() {
+        Some(port) => format!("{}://{host}:{port}", uri.scheme_str()?),
+        None => format!("{}://{host}", uri.scheme_str()?),
+    })
 }
 
 /// A non-negative integer number of seconds from a JSON field that should hold one.

@@ -244,6 +244,22 @@ hostile! {
         assert_eq!(e.reason, Reason::AuthFailed);
     };
     login_html_on_200 => assert_eq!(reason(login("<html>sso</html>")), Reason::InvalidResponse);
+    // Found while writing the fuzz harness: a redirect's Location with the token as userinfo.
+    redirect_location_with_token_userinfo => {
+        let mut r = response(307, "");
+        r.headers_mut().insert("location", format!("https://{TOKEN}@evil.example:8443/v1/x").parse().unwrap());
+        let e = run(Mode::Token, vec![(Method::GET, KV, r)]).unwrap_err();
+        assert_eq!(e.reason, Reason::ServerError);
+        assert!(e.message.contains("https://evil.example:8443"), "{}", e.message);
+    };
+    // Found while writing the fuzz harness: a secret straddling a length cut made before
+    // scrubbing left its first half in the message.
+    secret_straddling_the_length_cap => {
+        for pad in [180, 190, 200, 500, 505, 510] {
+            let e = read(500, format!("{}{TOKEN} and more", "x".repeat(pad))).unwrap_err();
+            assert!(!e.message.contains(&TOKEN[..10]), "pad {pad}: {}", e.message);
+        }
+    };
 }
 
 #[test]

@@ -1,0 +1,12 @@
+//! Fuzz target `response`: the checks live in `fuzz/logic.rs`, shared with the corpus replay test
+//! (`core/tests/fuzz_corpus.rs`).
+#![no_main]
+
+mod logic {
+    #![allow(dead_code)]
+    include!("../logic.rs");
+}
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    logic::response(data);
+});
