@@ -95,6 +95,11 @@ impl fmt::Debug for Auth {
 pub struct VaultConfig {
     pub(crate) base_url: String,
     pub(crate) origin: String,
+    /// `addr` pre-parsed, so building a request does not parse a URL again.
+    pub(crate) scheme: http::uri::Scheme,
+    pub(crate) authority: http::uri::Authority,
+    /// Path prefix of `addr` (empty, or `/something` without a trailing slash).
+    pub(crate) path_prefix: String,
     pub(crate) namespace: Option<HeaderValue>,
     pub(crate) mount: String,
     pub(crate) auth: Auth,
@@ -317,8 +322,17 @@ fn parse_namespace(ns: &str) -> Result<HeaderValue, String> {
     HeaderValue::from_str(ns).map_err(|_| "must be printable ASCII".into())
 }
 
-/// Parses `addr`: returns (base URL without trailing slash, origin).
-fn parse_addr(addr: &str) -> Result<(String, String), String> {
+/// `addr`, parsed.
+struct Addr {
+    base_url: String,
+    origin: String,
+    scheme: http::uri::Scheme,
+    authority: http::uri::Authority,
+    path_prefix: String,
+}
+
+/// Parses `addr`.
+fn parse_addr(addr: &str) -> Result<Addr, String> {
     let addr = addr.trim();
     if addr.is_empty() {
         return Err("must not be empty".into());
@@ -350,7 +364,16 @@ fn parse_addr(addr: &str) -> Result<(String, String), String> {
     if path.split('/').any(|s| s == "." || s == "..") {
         return Err("path must not contain '.' or '..' segments".into());
     }
-    Ok((format!("{origin}{path}"), origin))
+    let (Some(scheme), Some(authority)) = (uri.scheme().cloned(), uri.authority().cloned()) else {
+        return Err("must be an http(s) URL like https://vault.example.com:8200".into());
+    };
+    Ok(Addr {
+        base_url: format!("{origin}{path}"),
+        origin,
+        scheme,
+        authority,
+        path_prefix: path.to_owned(),
+    })
 }
 
 fn validate(
@@ -537,12 +560,13 @@ fn validate(
             .unwrap_or(FIELDS.len())
     });
     match (out_addr, out_mount, out_auth, out_template) {
-        (Some((base_url, origin)), Some(mount), Some(auth), Some(parsed_template))
-            if problems.is_empty() =>
-        {
+        (Some(addr), Some(mount), Some(auth), Some(parsed_template)) if problems.is_empty() => {
             Ok(VaultConfig {
-                base_url,
-                origin,
+                base_url: addr.base_url,
+                origin: addr.origin,
+                scheme: addr.scheme,
+                authority: addr.authority,
+                path_prefix: addr.path_prefix,
                 namespace: out_ns,
                 mount,
                 auth,

@@ -97,18 +97,33 @@ pub(crate) fn parse_read(
     path: &str,
     scrubber: &Scrubber<'_>,
 ) -> Result<KvRead, (Reason, String)> {
-    let invalid = |what: &str| {
-        (
-            Reason::InvalidResponse,
-            format!("unreadable KV v2 response for {path}: {what}"),
-        )
-    };
     if status == 204 || (status == 200 && body.iter().all(u8::is_ascii_whitespace)) {
         return Err((
             Reason::Missing,
             format!("Vault returned no secret at {path} (empty answer)"),
         ));
     }
+    if status == 200
+        && let Some(read) = parse_fast(body)
+    {
+        return Ok(read);
+    }
+    parse_slow(status, body, path, scrubber)
+}
+
+/// The full path: parses the body into a `Value` and explains every shape precisely.
+fn parse_slow(
+    status: u16,
+    body: &[u8],
+    path: &str,
+    scrubber: &Scrubber<'_>,
+) -> Result<KvRead, (Reason, String)> {
+    let invalid = |what: &str| {
+        (
+            Reason::InvalidResponse,
+            format!("unreadable KV v2 response for {path}: {what}"),
+        )
+    };
     let envelope: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(_) if status == 404 => {
@@ -182,6 +197,50 @@ pub(crate) fn parse_read(
             format!("the secret at {path} has no non-null fields"),
         )),
     }
+}
+
+/// The well-formed success envelope, reading only what the core uses; serde skips every other
+/// field (request_id, timestamps, custom_metadata, warnings…) without building it.
+#[derive(serde::Deserialize)]
+struct FastEnvelope {
+    #[serde(default)]
+    lease_duration: Option<u64>,
+    #[serde(default)]
+    data: Option<FastOuter>,
+    #[serde(default)]
+    errors: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(serde::Deserialize)]
+struct FastOuter {
+    #[serde(default)]
+    data: Option<Map<String, Value>>,
+    #[serde(default)]
+    metadata: Option<FastMetadata>,
+}
+
+#[derive(serde::Deserialize)]
+struct FastMetadata {
+    #[serde(default)]
+    version: Option<u64>,
+}
+
+/// The hot path: a 200 whose envelope has the expected shape and a usable `data.data`. Anything
+/// else (a type mismatch, a duplicate key, an `errors` member, no usable field) returns `None`
+/// and the full `Value`-based path below produces the precise outcome and message, so both
+/// paths always agree.
+fn parse_fast(body: &[u8]) -> Option<KvRead> {
+    let envelope: FastEnvelope = serde_json::from_slice(body).ok()?;
+    if envelope.errors.is_some() {
+        return None;
+    }
+    let outer = envelope.data?;
+    let value = probe(outer.data.as_ref()?)?;
+    Some(KvRead {
+        value,
+        version: outer.metadata.and_then(|m| m.version),
+        lease_secs: envelope.lease_duration.unwrap_or(0),
+    })
 }
 
 fn json_problem(e: &serde_json::Error) -> String {
@@ -360,6 +419,53 @@ mod tests {
             let err = parse_read(status, body, "p", &s).unwrap_err();
             assert_eq!(err.0, reason, "{}", String::from_utf8_lossy(body));
         }
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_full_path() {
+        let s = Scrubber::default();
+        let bodies = [
+            r#"{"request_id":"x","lease_id":"","renewable":false,"lease_duration":0,"data":{"data":{"value":"v"},"metadata":{"created_time":"t","custom_metadata":{"a":"b"},"deletion_time":"","destroyed":false,"version":3}},"wrap_info":null,"warnings":["w"],"auth":null,"mount_type":"kv"}"#,
+            r#"{"lease_duration":600,"data":{"data":{"site":"s","email":"e","n":1}}}"#,
+            r#"{"data":{"data":{"token":7},"metadata":null}}"#,
+            r#"{"lease_duration":null,"data":{"data":{"apiKey":"k"},"metadata":{"version":null}}}"#,
+            r#"{"data":{"data":{"value":"a","value":"b"}}}"#,
+            r#"{"data":{"data":{"value":null}}}"#,
+            r#"{"data":{"data":{"value":"v"},"metadata":"odd"}}"#,
+            r#"{"data":{"data":{"value":"v"},"metadata":{"version":-1}}}"#,
+            r#"{"lease_duration":-5,"data":{"data":{"value":"v"}}}"#,
+            r#"{"data":{"data":{"value":"v"}},"data":{"data":{"value":"w"}}}"#,
+            r#"{"errors":["x"],"data":{"data":{"value":"v"}}}"#,
+        ];
+        for body in bodies {
+            let slow = parse_slow(200, body.as_bytes(), "p", &s);
+            match parse_fast(body.as_bytes()) {
+                Some(fast) => {
+                    let slow = slow.unwrap_or_else(|e| panic!("{body}: fast ok, slow {e:?}"));
+                    assert_eq!(
+                        (fast.value, fast.version, fast.lease_secs),
+                        (slow.value, slow.version, slow.lease_secs),
+                        "{body}"
+                    );
+                }
+                None => {
+                    // Declined: the full path decides, and parse_read returns exactly that.
+                    assert_eq!(
+                        parse_read(200, body.as_bytes(), "p", &s).map(|r| (
+                            r.value,
+                            r.version,
+                            r.lease_secs
+                        )),
+                        slow.map(|r| (r.value, r.version, r.lease_secs)),
+                        "{body}"
+                    );
+                }
+            }
+        }
+        assert!(
+            parse_fast(bodies[0].as_bytes()).is_some(),
+            "the common shape takes the fast path"
+        );
     }
 
     #[test]

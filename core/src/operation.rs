@@ -228,6 +228,8 @@ pub(crate) struct Machine {
     pub token_fresh: bool,
     pub owned_flight: Option<u64>,
     pub jwt: Option<SecretString>,
+    /// The rendered API path of the read (resolves), kept for the request and its messages.
+    pub read_path: Option<Arc<str>>,
     /// The last retryable failure, reported if the deadline cuts retries short.
     pub last_failure: Option<(Reason, String)>,
     pub finished: Option<Finished>,
@@ -252,6 +254,7 @@ impl Machine {
             token_fresh: false,
             owned_flight: None,
             jwt: None,
+            read_path: None,
             last_failure: None,
             finished: None,
         }
@@ -296,6 +299,7 @@ impl Machine {
         self.token_fresh = false;
         self.owned_flight = None;
         self.jwt = None;
+        self.read_path = None;
     }
 
     pub(crate) fn poll(&mut self, reg: &mut Registry, now_ms: u64) -> Step {
@@ -433,23 +437,29 @@ impl Machine {
                     };
                     let request = match &self.purpose {
                         Purpose::Resolve { kind } => {
-                            match provider.config.template.render(
-                                &provider.config.mount,
-                                &self.org_id,
-                                kind,
-                            ) {
-                                Ok(path) => build_request(
-                                    &provider.config,
-                                    Method::GET,
-                                    &path,
-                                    Some(token),
-                                    None,
-                                ),
-                                Err(e) => {
-                                    self.fail(reg, now_ms, Reason::InvalidKind, e.to_string());
-                                    return Step::Done;
-                                }
-                            }
+                            let path = match &self.read_path {
+                                Some(path) => Arc::clone(path),
+                                None => match provider.config.template.render(
+                                    &provider.config.mount,
+                                    &self.org_id,
+                                    kind,
+                                ) {
+                                    Ok(path) => Arc::from(path),
+                                    Err(e) => {
+                                        self.fail(reg, now_ms, Reason::InvalidKind, e.to_string());
+                                        return Step::Done;
+                                    }
+                                },
+                            };
+                            let request = build_request(
+                                &provider.config,
+                                Method::GET,
+                                &path,
+                                Some(token),
+                                None,
+                            );
+                            self.read_path = Some(path);
+                            request
                         }
                         Purpose::Health { .. } => lookup_self_request(&provider.config, token),
                     };
@@ -754,12 +764,8 @@ impl Machine {
                 }
                 self.fail(reg, now_ms, f.reason, f.message);
             }
-            Purpose::Resolve { kind } => {
-                let path = provider
-                    .config
-                    .template
-                    .render(&provider.config.mount, &self.org_id, kind)
-                    .unwrap_or_default();
+            Purpose::Resolve { .. } => {
+                let path = self.read_path.clone().unwrap_or_else(|| Arc::from(""));
                 if matches!(status, 200 | 204 | 404) {
                     let parsed = parse_read(status, response.body(), &path, &scrubber);
                     drop(scrubber);

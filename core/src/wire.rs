@@ -30,34 +30,45 @@ pub(crate) fn build_request(
     token: Option<&SecretString>,
     body: Option<Vec<u8>>,
 ) -> Request<Vec<u8>> {
-    let uri = format!("{}/v1/{}", config.base_url, api_path);
-    let mut builder = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(REQUEST_HEADER, "true")
-        .header(http::header::USER_AGENT, USER_AGENT);
+    let mut path = String::with_capacity(config.path_prefix.len() + 4 + api_path.len());
+    path.push_str(&config.path_prefix);
+    path.push_str("/v1/");
+    path.push_str(api_path);
+    let mut parts = http::uri::Parts::default();
+    parts.scheme = Some(config.scheme.clone());
+    parts.authority = Some(config.authority.clone());
+    // The path is built from validated, percent-encoded segments, so it always parses; were it
+    // ever not to, the request would go to `/` and fail loudly at Vault, never elsewhere.
+    parts.path_and_query = http::uri::PathAndQuery::try_from(path).ok();
+    let has_body = body.is_some();
+    let mut request = Request::new(body.unwrap_or_default());
+    *request.method_mut() = method;
+    if let Ok(uri) = http::Uri::from_parts(parts) {
+        *request.uri_mut() = uri;
+    }
+    let headers = request.headers_mut();
+    headers.reserve(5);
+    headers.insert(REQUEST_HEADER, HeaderValue::from_static("true"));
+    headers.insert(
+        http::header::USER_AGENT,
+        HeaderValue::from_static(USER_AGENT),
+    );
     if let Some(ns) = &config.namespace {
-        builder = builder.header(NAMESPACE_HEADER, ns.clone());
+        headers.insert(NAMESPACE_HEADER, ns.clone());
     }
     if let Some(token) = token
         && let Ok(mut value) = HeaderValue::from_str(token.expose())
     {
         value.set_sensitive(true);
-        builder = builder.header(TOKEN_HEADER, value);
+        headers.insert(TOKEN_HEADER, value);
     }
-    if body.is_some() {
-        builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+    if has_body {
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
     }
-    match builder.body(body.unwrap_or_default()) {
-        Ok(request) => request,
-        // Every part was validated when the config was built; an impossible failure still
-        // yields a request that fails loudly at the transport rather than a panic.
-        Err(_) => {
-            let mut r = Request::new(Vec::new());
-            *r.method_mut() = Method::GET;
-            r
-        }
-    }
+    request
 }
 
 /// The error strings of a Vault error body, either shape. `None` if the body is not one.

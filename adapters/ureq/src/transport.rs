@@ -14,8 +14,17 @@ pub(crate) struct Transport {
 
 impl Transport {
     pub(crate) fn new(timeout: Duration, tls: ureq::tls::TlsConfig, max_body_bytes: usize) -> Self {
+        // Per-phase timeouts rather than `timeout_global`: with a global (or per-call) timeout,
+        // ureq 3 resolves every request on a freshly spawned thread, even an IP literal on a
+        // pooled connection — 3.3× the cost of the round trip on loopback (BENCHMARKS.md, F3).
+        // Each phase gets the whole timeout; the core's per-operation deadline bounds the total.
+        let phase = Some(timeout);
         let config = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
+            .timeout_connect(phase)
+            .timeout_send_request(phase)
+            .timeout_send_body(phase)
+            .timeout_recv_response(phase)
+            .timeout_recv_body(phase)
             .max_redirects(0) // the core reports redirects; a token never goes to another origin
             .http_status_as_error(false)
             .tls_config(tls)
