@@ -1,0 +1,84 @@
+//! Driving `vaultcred-core` operations against in-memory responses (no transport).
+
+use http::Response;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use vaultcred_core::{Credential, Next, Registry, VaultConfig};
+
+use crate::bodies::{MOUNT, TOKEN};
+
+/// The simulated clock's start (2026-11-29), as in the core's own examples.
+pub fn start_time() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_932_000)
+}
+
+/// Token-mode refresh interval plus a margin: advancing the clock by this makes every cached
+/// credential stale (refreshAt = resolvedAt + 1 h in token mode).
+pub const STALE_STEP: Duration = Duration::from_secs(2 * 3600);
+
+/// Base URL of the simulated Vault (never contacted: the core does no I/O).
+pub const ADDR: &str = "https://vault.example.com:8200";
+
+/// The name of org number `i` (fixed width, so every org id has the same length).
+pub fn org_name(i: usize) -> String {
+    format!("org_{i:06}")
+}
+
+/// A token-mode config for `addr`, with `token`.
+pub fn token_config(addr: &str, token: &str) -> VaultConfig {
+    match VaultConfig::token(addr, MOUNT, token) {
+        Ok(c) => c,
+        Err(e) => panic!("token config: {e}"),
+    }
+}
+
+/// A registry with `n` token-mode orgs ([`org_name`]`(0..n)`), each with its own token.
+pub fn registry_with_orgs(n: usize) -> (Registry, Vec<String>) {
+    let mut registry = Registry::new();
+    let names: Vec<String> = (0..n).map(org_name).collect();
+    for (i, name) in names.iter().enumerate() {
+        let config = token_config(ADDR, &format!("{TOKEN}{i:06}"));
+        if let Err(e) = registry.register(name, config) {
+            panic!("register {name}: {e}");
+        }
+    }
+    (registry, names)
+}
+
+/// Resolves `kind` of `org` at `now`, answering the one HTTP request the core asks for with
+/// `response`. Panics unless the operation asks for exactly one request and then succeeds.
+pub fn resolve_once(
+    registry: &mut Registry,
+    org: &str,
+    kind: &str,
+    now: SystemTime,
+    response: Response<Vec<u8>>,
+) -> Arc<Credential> {
+    let mut op = registry.start_resolve(org, kind, now);
+    match registry.poll(&mut op, now) {
+        Next::Http(request) => {
+            std::hint::black_box(request);
+        }
+        other => panic!("expected an HTTP request, got {other:?}"),
+    }
+    registry.on_response(&mut op, Ok(response), now);
+    match registry.poll(&mut op, now) {
+        Next::Done(Ok(credential)) => credential,
+        other => panic!("expected a credential, got {other:?}"),
+    }
+}
+
+/// Resolves from the cache: start + one poll, which must be `Done(Ok)` at once.
+#[inline]
+pub fn resolve_cached(
+    registry: &mut Registry,
+    org: &str,
+    kind: &str,
+    now: SystemTime,
+) -> Arc<Credential> {
+    let mut op = registry.start_resolve(org, kind, now);
+    match registry.poll(&mut op, now) {
+        Next::Done(Ok(credential)) => credential,
+        other => panic!("expected a cached credential, got {other:?}"),
+    }
+}
