@@ -437,19 +437,15 @@ impl Machine {
                     };
                     let request = match &self.purpose {
                         Purpose::Resolve { kind } => {
+                            // orgId was validated at registration, kind when the operation
+                            // started.
                             let path = match &self.read_path {
                                 Some(path) => Arc::clone(path),
-                                None => match provider.config.template.render(
+                                None => Arc::from(provider.config.template.render_validated(
                                     &provider.config.mount,
                                     &self.org_id,
                                     kind,
-                                ) {
-                                    Ok(path) => Arc::from(path),
-                                    Err(e) => {
-                                        self.fail(reg, now_ms, Reason::InvalidKind, e.to_string());
-                                        return Step::Done;
-                                    }
-                                },
+                                )),
                             };
                             let request = build_request(
                                 &provider.config,
@@ -823,27 +819,41 @@ impl Machine {
             return;
         };
         let token_mode = matches!(provider.config.auth, Auth::Token { .. });
-        let kind = self.kind().to_owned();
+        // The operation ends here: its kind moves into the credential.
+        let kind = match &mut self.purpose {
+            Purpose::Resolve { kind } => std::mem::take(kind),
+            Purpose::Health { .. } => String::new(),
+        };
         let credential = Arc::new(Credential {
             org_id: self.org_id.clone(),
-            kind: kind.clone(),
+            kind,
             value: read.value,
             resolved_at_ms: now_ms,
             refresh_at_ms: refresh_at_ms(token_mode, now_ms, token_deadline, read.lease_secs),
             version: read.version,
         });
-        let event = provider.cache.get(&kind).and_then(|old| {
-            (old.value != credential.value || old.version != credential.version).then(|| {
-                RotationEvent {
+        let kind = credential.kind.as_str();
+        let event = match provider.cache.get_mut(kind) {
+            // A refresh: replace in place (no new key), and note a rotation.
+            Some(old) => {
+                let rotated = old.value != credential.value || old.version != credential.version;
+                let event = rotated.then(|| RotationEvent {
                     org_id: self.org_id.clone(),
-                    kind: kind.clone(),
+                    kind: kind.to_owned(),
                     old_version: old.version,
                     new_version: credential.version,
                     at_ms: now_ms,
-                }
-            })
-        });
-        provider.cache.insert(kind, Arc::clone(&credential));
+                });
+                *old = Arc::clone(&credential);
+                event
+            }
+            None => {
+                provider
+                    .cache
+                    .insert(kind.to_owned(), Arc::clone(&credential));
+                None
+            }
+        };
         if let Some(event) = event {
             reg.push_event(event);
         }

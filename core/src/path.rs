@@ -179,6 +179,12 @@ impl PathTemplate {
     pub fn render(&self, mount: &str, org_id: &str, kind: &str) -> Result<String, SegmentError> {
         validate_segment("orgId", org_id)?;
         validate_segment("kind", kind)?;
+        Ok(self.render_validated(mount, org_id, kind))
+    }
+
+    /// [`PathTemplate::render`] for an orgId and kind already validated (the registry validates
+    /// orgIds at registration and an operation validates its kind when it starts).
+    pub(crate) fn render_validated(&self, mount: &str, org_id: &str, kind: &str) -> String {
         let mut out = String::with_capacity(64);
         for part in &self.parts {
             if !out.is_empty() {
@@ -191,7 +197,7 @@ impl PathTemplate {
                 Part::Kind => out.extend(utf8_percent_encode(kind, SEGMENT)),
             }
         }
-        Ok(out)
+        out
     }
 
     /// The org's prefix: the rendered path up to and including the orgId segment, with a

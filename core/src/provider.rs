@@ -5,6 +5,10 @@ use crate::credential::Credential;
 use crate::error::Reason;
 use crate::secret::{Scrubber, SecretString};
 use std::collections::HashMap;
+
+/// The hasher of the registry's maps: foldhash (fast on short keys such as orgIds and kinds),
+/// keyed with a seed the host hands in, so colliding keys cannot be precomputed.
+pub(crate) type Hasher = foldhash::fast::FixedState;
 use std::sync::Arc;
 
 /// A login token with its lifetime.
@@ -35,11 +39,11 @@ pub(crate) struct Provider {
     pub login_failure: Option<(u64, Reason, String)>,
     /// The last JWT read, kept only to scrub it from messages.
     pub last_jwt: Option<SecretString>,
-    pub cache: HashMap<String, Arc<Credential>>,
+    pub cache: HashMap<String, Arc<Credential>, Hasher>,
 }
 
 impl Provider {
-    pub(crate) fn new(config: VaultConfig, generation: u64) -> Self {
+    pub(crate) fn new(config: VaultConfig, generation: u64, hasher: Hasher) -> Self {
         Provider {
             config,
             generation,
@@ -47,7 +51,7 @@ impl Provider {
             flight: None,
             login_failure: None,
             last_jwt: None,
-            cache: HashMap::new(),
+            cache: HashMap::with_hasher(hasher),
         }
     }
 

@@ -7,7 +7,7 @@ use crate::operation::{
     Finished, Machine, Next, Operation, Outcome, Purpose, ResolveResult, State, to_next,
 };
 use crate::path::validate_segment;
-use crate::provider::Provider;
+use crate::provider::{Hasher, Provider};
 use crate::refresh::to_ms;
 use crate::retry::{Jitter, RetryPolicy};
 use http::Response;
@@ -26,7 +26,8 @@ pub const MAX_PENDING_EVENTS: usize = 4096;
 pub struct RegistryOptions {
     /// How failed requests are retried, and the per-operation deadline.
     pub retry: RetryPolicy,
-    /// Seed of the backoff jitter stream (hand in something random in production).
+    /// Seed of the backoff jitter stream and of the registry's hash maps (hand in something
+    /// random in production).
     pub jitter_seed: u64,
     /// Largest response body accepted; larger ones are `invalid_response`.
     pub max_body_bytes: usize,
@@ -69,7 +70,8 @@ impl Default for RegistryOptions {
 /// }
 /// ```
 pub struct Registry {
-    pub(crate) orgs: HashMap<String, Provider>,
+    pub(crate) orgs: HashMap<String, Provider, Hasher>,
+    hasher: Hasher,
     pub(crate) options: RegistryOptions,
     pub(crate) jitter: Jitter,
     pub(crate) events: VecDeque<RotationEvent>,
@@ -100,8 +102,12 @@ impl Registry {
 
     /// An empty registry with the given options.
     pub fn with_options(options: RegistryOptions) -> Self {
+        // The hash seed is derived from the host's seed, not equal to it (the jitter stream
+        // must not reveal it).
+        let hasher = Hasher::with_seed(options.jitter_seed.rotate_left(17) ^ 0x6a09_e667_f3bc_c909);
         Registry {
-            orgs: HashMap::new(),
+            orgs: HashMap::with_hasher(hasher.clone()),
+            hasher,
             jitter: Jitter::new(options.jitter_seed),
             options,
             events: VecDeque::new(),
@@ -125,8 +131,10 @@ impl Registry {
     pub fn register(&mut self, org_id: &str, config: VaultConfig) -> Result<(), RegisterError> {
         validate_segment("orgId", org_id)?;
         let generation = self.next_id();
-        self.orgs
-            .insert(org_id.to_owned(), Provider::new(config, generation));
+        self.orgs.insert(
+            org_id.to_owned(),
+            Provider::new(config, generation, self.hasher.clone()),
+        );
         Ok(())
     }
 

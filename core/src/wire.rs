@@ -16,6 +16,11 @@ pub const TOKEN_HEADER: &str = "x-vault-token";
 pub const NAMESPACE_HEADER: &str = "x-vault-namespace";
 /// SSRF guard header every Vault client sends.
 pub const REQUEST_HEADER: &str = "x-vault-request";
+
+// The same names as ready-made `HeaderName`s, so no request parses them again.
+const TOKEN_NAME: http::HeaderName = http::HeaderName::from_static(TOKEN_HEADER);
+const NAMESPACE_NAME: http::HeaderName = http::HeaderName::from_static(NAMESPACE_HEADER);
+const REQUEST_NAME: http::HeaderName = http::HeaderName::from_static(REQUEST_HEADER);
 /// The user agent vaultcred sends.
 pub const USER_AGENT: &str = concat!("vaultcred/", env!("CARGO_PKG_VERSION"));
 
@@ -48,19 +53,19 @@ pub(crate) fn build_request(
     }
     let headers = request.headers_mut();
     headers.reserve(5);
-    headers.insert(REQUEST_HEADER, HeaderValue::from_static("true"));
+    headers.insert(REQUEST_NAME, HeaderValue::from_static("true"));
     headers.insert(
         http::header::USER_AGENT,
         HeaderValue::from_static(USER_AGENT),
     );
     if let Some(ns) = &config.namespace {
-        headers.insert(NAMESPACE_HEADER, ns.clone());
+        headers.insert(NAMESPACE_NAME, ns.clone());
     }
     if let Some(token) = token
         && let Ok(mut value) = HeaderValue::from_str(token.expose())
     {
         value.set_sensitive(true);
-        headers.insert(TOKEN_HEADER, value);
+        headers.insert(TOKEN_NAME, value);
     }
     if has_body {
         headers.insert(

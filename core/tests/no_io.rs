@@ -70,6 +70,7 @@ fn core_depends_only_on_pure_crates() {
         "zeroize",
         "base64",
         "aes-gcm",
+        "foldhash",
     ];
     for name in &names {
         assert!(
