@@ -93,11 +93,7 @@ pub(crate) fn parse_login(body: &[u8], scrubber: &Scrubber<'_>) -> Result<Login,
     let auth = match object.get("auth") {
         Some(Value::Object(auth)) => auth,
         _ => {
-            if let Some(Value::Array(errors)) = object.get("errors") {
-                let said: Vec<String> = errors
-                    .iter()
-                    .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
-                    .collect();
+            if let Some(said) = crate::wire::error_array(object) {
                 return Err((
                     Reason::AuthFailed,
                     format!(

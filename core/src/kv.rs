@@ -137,15 +137,10 @@ fn parse_slow(
     if status == 404 {
         return Err((Reason::Missing, missing_message(envelope, path, scrubber)));
     }
-    if let Some(Value::Array(errors)) = envelope.get("errors")
+    if let Some(errors) = crate::wire::error_array(envelope)
         && !envelope.contains_key("data")
     {
-        let said = crate::wire::flatten_errors(
-            &errors
-                .iter()
-                .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
-                .collect::<Vec<_>>(),
-        );
+        let said = crate::wire::flatten_errors(&errors);
         return Err(invalid(&format!(
             "a success status carrying errors: {}",
             scrubber.scrub(&said)

@@ -23,7 +23,7 @@ use crate::credential::{Credential, HealthError, HealthReport, RotationEvent};
 use crate::error::{CredentialNotFound, Reason, TransportError, TransportErrorKind};
 use crate::kv::parse_read;
 use crate::path::validate_segment;
-use crate::provider::{Flight, LoginToken, Provider};
+use crate::provider::{Flight, LoginToken};
 use crate::refresh::{from_ms, refresh_at_ms, token_deadline_ms};
 use crate::registry::Registry;
 use crate::secret::SecretString;
@@ -917,10 +917,9 @@ pub(crate) fn to_next<O: Outcome>(step: Step, finished: Option<&Finished>) -> Ne
     }
 }
 
-#[allow(dead_code)]
-fn _assert_send() {
-    fn is_send<T: Send>() {}
+/// Operations move between threads and tasks with their host.
+const _: () = {
+    const fn is_send<T: Send>() {}
     is_send::<ResolveOp>();
     is_send::<HealthOp>();
-    let _ = |p: &Provider| p.generation;
-}
+};

@@ -80,21 +80,29 @@ pub(crate) fn build_request(
 pub(crate) fn error_strings(body: &[u8]) -> Option<Vec<String>> {
     let value: Value = serde_json::from_slice(body).ok()?;
     let object = value.as_object()?;
-    if let Some(Value::Array(errors)) = object.get("errors") {
-        return Some(
-            errors
-                .iter()
-                .map(|e| match e {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .collect(),
-        );
+    if let Some(errors) = error_array(object) {
+        return Some(errors);
     }
     if let Some(Value::String(error)) = object.get("error") {
         return Some(vec![error.clone()]);
     }
     None
+}
+
+/// The strings of an envelope's `errors` array (non-strings as JSON text), if it has one.
+pub(crate) fn error_array(object: &serde_json::Map<String, Value>) -> Option<Vec<String>> {
+    let Some(Value::Array(errors)) = object.get("errors") else {
+        return None;
+    };
+    Some(
+        errors
+            .iter()
+            .map(|e| match e {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect(),
+    )
 }
 
 /// Flattens Vault's multierror text (`"1 error occurred:\n\t* permission denied\n\n"`) to
