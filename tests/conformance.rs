@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 use vaultcred_core::{Reason, RetryPolicy, SecretValue, VaultConfig};
 use vaultcred_fixtures::{Fault, FaultRule, PathMatch};
-use vaultcred_tests::{Host, Hyper, Options, Ureq, World};
+use vaultcred_tests::{Host, Options, World};
 
 const LONG: Duration = Duration::from_secs(3600);
 
@@ -465,8 +465,3 @@ conformance!(
     timeout_within_twice_the_timeout,
     canaries_never_leak,
 );
-
-// Both hosts are used (keeps the imports honest if a scenario list changes).
-const _: fn() = || {
-    let _ = (<Ureq as Host>::NAME, <Hyper as Host>::NAME);
-};

@@ -6,7 +6,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 use vaultcred_core::{
     HealthReport, Reason, ResolveResult, RetryPolicy, RotationEvent, VaultConfig,
@@ -104,6 +104,18 @@ pub struct Hyper {
     rt: tokio::runtime::Runtime,
     client: vaultcred_hyper::Client,
     events: Mutex<tokio::sync::broadcast::Receiver<RotationEvent>>,
+}
+
+impl Hyper {
+    /// The runtime the client runs on (for tests that drive many tasks themselves).
+    pub fn runtime(&self) -> &tokio::runtime::Runtime {
+        &self.rt
+    }
+
+    /// The async client itself.
+    pub fn client(&self) -> &vaultcred_hyper::Client {
+        &self.client
+    }
 }
 
 impl Host for Hyper {
@@ -364,9 +376,6 @@ impl Drop for World {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
-
-/// Shared state handle type, for scenarios that need one.
-pub type Shared<T> = Arc<T>;
 
 /// The README's Rust examples, compiled as doctests so they stay true.
 #[doc = include_str!("../README.md")]

@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use vaultcred_core::{Reason, RetryPolicy, SecretValue, VaultConfig};
 use vaultcred_fixtures::{DevVault, Fault, FaultRule, PathMatch};
+use vaultcred_tests::{Host, Hyper, Options};
 
 const ORGS: usize = 1000;
 const KINDS: [&str; 5] = [
@@ -79,26 +80,18 @@ fn isolation_under_load() {
     let truth = Arc::new(Mutex::new(Truth::default()));
     let mut role_to_org: HashMap<String, String> = HashMap::new();
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let client = {
-        let _g = rt.enter();
-        vaultcred_hyper::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .retry(RetryPolicy {
-                max_retries: 2,
-                base: Duration::from_millis(10),
-                cap: Duration::from_millis(50),
-                retry_after_cap: Duration::from_millis(100),
-                deadline: Duration::from_secs(20),
-            })
-            .jitter_seed(7)
-            .build()
-            .unwrap()
-    };
+    let host = Hyper::build(&Options {
+        timeout: Duration::from_secs(5),
+        retry: RetryPolicy {
+            max_retries: 2,
+            base: Duration::from_millis(10),
+            cap: Duration::from_millis(50),
+            retry_after_cap: Duration::from_millis(100),
+            deadline: Duration::from_secs(20),
+        },
+        ..Options::default()
+    });
+    let (rt, client) = (host.runtime(), host.client());
 
     // Setup: per org a policy on its prefix, an AppRole, five secrets.
     let setup = Instant::now();
