@@ -89,7 +89,10 @@ pub(crate) fn run() -> Result<u8, Failure> {
     let resolved = resolve_all(&approle_client)?;
     say(&format!(
         "   Both kinds shared one login: {} AppRole login(s).",
-        dev.count("POST", "/v1/auth/approle/login")
+        dev.count(
+            "POST",
+            &format!("/v1/{}", vaultcred_core::auth::APPROLE_LOGIN_PATH)
+        )
     ));
 
     // 5. Kubernetes auth with a ServiceAccount JWT in a file.
