@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::duration::parse_duration;
 
 const ABOUT: &str = "Resolve per-organisation credentials from HashiCorp Vault KV v2";
 
@@ -29,9 +31,11 @@ const EXAMPLES: &str = "\
 Examples:
   vaultcred demo
   vaultcred dev-server --seed seed.json
-  vaultcred resolve --config cfg.json --org org_abc123 --timeout 5 --reveal anthropic-api-key jira-credentials
+  vaultcred resolve --config cfg.json --org org_abc123 --timeout 5s --reveal anthropic-api-key jira-credentials
+  vaultcred resolve --config cfg.json --org org_abc123 --field apiToken jira-credentials
   VAULT_ADDR=http://127.0.0.1:8200 VAULT_TOKEN=hvs.xxx vaultcred health --org org_abc123
-  vaultcred seal --org org_abc123 --key-file vault.key < cfg.json > cfg.sealed.json";
+  vaultcred seal --org org_abc123 --key-file vault.key < cfg.json > cfg.sealed.json
+  source <(vaultcred completions bash)";
 
 const RESOLVE_EXAMPLES: &str = "\
 Output: one JSON object per line per KIND, in argument order:
@@ -40,8 +44,17 @@ Output: one JSON object per line per KIND, in argument order:
   {\"orgId\":\"org_abc123\",\"kind\":\"linear-oauth\",\"error\":{\"reason\":\"missing\",\"message\":\"...\"}}
 All KINDs share one login. Exit 0 if every KIND resolved, 1 if any failed, 2 on usage or config errors.
 
+For scripts (values in full; a failed KIND prints an error on stderr and exits 1):
+  --field NAME     just that field's value, one line per KIND (like `vault kv get -field`); a
+                   single-value KIND's field is `value`
+  --format env     KIND=value (single value) or KIND_FIELD=value lines, names upper-cased with
+                   every other character as `_`, values single-quoted: safe for `eval`
+  --format raw     the value of each single-value KIND, one per line
+
 Examples:
-  vaultcred resolve --config cfg.json --org org_abc123 --timeout 5 --reveal anthropic-api-key jira-credentials
+  vaultcred resolve --config cfg.json --org org_abc123 --timeout 5s --reveal anthropic-api-key jira-credentials
+  eval \"$(vaultcred resolve --config cfg.json --org org_abc123 --format env jira-credentials)\"
+  export ANTHROPIC_API_KEY=$(vaultcred resolve --config cfg.json --org org_abc123 --field value anthropic-api-key)
   VAULT_ADDR=http://127.0.0.1:8200 VAULT_TOKEN=hvs.xxx vaultcred resolve --org org_abc123 anthropic-api-key
   VAULTCRED_KEY=$(cat vault.key) vaultcred resolve --config cfg.sealed.json --org org_abc123 anthropic-api-key";
 
@@ -51,7 +64,7 @@ It checks that Vault is reachable and the auth credentials are valid (a login, o
 
 Examples:
   vaultcred health --config cfg.json --org org_abc123
-  VAULT_ADDR=http://127.0.0.1:8200 VAULT_TOKEN=hvs.xxx vaultcred health --org org_abc123 --timeout 5";
+  VAULT_ADDR=http://127.0.0.1:8200 VAULT_TOKEN=hvs.xxx vaultcred health --org org_abc123 --timeout 5s";
 
 const WATCH_EXAMPLES: &str = "\
 Output: one line per KIND with \"event\":\"resolved\", then, re-resolving at each refreshAt, a line
@@ -59,9 +72,15 @@ with \"event\":\"rotated\" (new value and version) whenever a KIND's value or ve
 A failure prints the error line with \"event\":\"failed\" and the KIND is retried with backoff
 (1 s, 2 s, 4 s … 30 s); its next success prints \"resolved\" again, or \"rotated\" if it changed.
 
+By default it reads Vault only when a credential is due (refreshAt: 1 h after a read in token
+mode, 0.8 × the token TTL otherwise). --every DURATION re-reads sooner, at most that long after
+the previous read, to show a rotation early: each early read logs in again (AppRole,
+Kubernetes) and reads every KIND, so it adds load on Vault; keep it to minutes in production.
+
 Examples:
   vaultcred watch --config cfg.json --org org_abc123 anthropic-api-key jira-credentials
-  vaultcred watch --config cfg.json --org org_abc123 --for 60 --reveal anthropic-api-key";
+  vaultcred watch --config cfg.json --org org_abc123 --for 60s --reveal anthropic-api-key
+  vaultcred watch --config cfg.json --org org_abc123 --every 30s anthropic-api-key";
 
 const SEAL_EXAMPLES: &str = "\
 Reads a Vault config (bare or API payload) on stdin, validates it and prints a sealed envelope
@@ -89,9 +108,31 @@ Seed file: mount → secret path → data, e.g.
   {\"secret\": {\"org_abc123/anthropic-api-key\": {\"value\": \"sk-ant-...\"},
               \"org_abc123/jira-credentials\": {\"site\": \"myorg.atlassian.net\", \"apiToken\": \"...\"}}}
 
+It starts with the sample secrets of `vaultcred demo` for org_abc123 (anthropic-api-key,
+jira-credentials) unless --empty. `vaultcred dev-server put` writes more to a running one. The
+temporary directory holding the config files and the JWT is removed when it stops (Ctrl-C,
+SIGTERM or SIGHUP).
+
 Examples:
   vaultcred dev-server
-  vaultcred dev-server --addr 127.0.0.1:8300 --seed seed.json";
+  vaultcred dev-server --addr 127.0.0.1:8300 --seed seed.json
+  vaultcred dev-server --token-ttl 10s --secret-id-uses 5
+  vaultcred dev-server put secret/org_abc123/anthropic-api-key value=sk-ant-new";
+
+const PUT_EXAMPLES: &str = "\
+Writes a new version of a KV v2 secret through Vault's HTTP API (POST /v1/MOUNT/data/PATH), to
+the server at --addr (default: VAULT_ADDR) with --token (default: VAULT_TOKEN): the exports
+`vaultcred dev-server` prints. Prints {\"path\":...,\"version\":N}.
+
+Examples:
+  vaultcred dev-server put secret/org_abc123/anthropic-api-key value=sk-ant-new
+  vaultcred dev-server put secret/org_abc123/jira-credentials site=myorg.atlassian.net email=bot@example.com apiToken=ATAT-new";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  source <(vaultcred completions bash)       # bash, e.g. in ~/.bashrc
+  vaultcred completions zsh > ~/.zfunc/_vaultcred      # zsh, with fpath+=(~/.zfunc) before compinit
+  vaultcred completions fish > ~/.config/fish/completions/vaultcred.fish";
 
 const DEMO_EXAMPLES: &str = "\
 Starts DevVault in-process, stores example secrets for org_abc123, resolves them with token,
@@ -140,11 +181,14 @@ pub(crate) enum Command {
     #[command(after_help = OPEN_EXAMPLES)]
     Open(OpenArgs),
     /// Run DevVault, an embedded Vault-compatible dev server, in the foreground.
-    #[command(after_help = DEV_SERVER_EXAMPLES)]
+    #[command(after_help = DEV_SERVER_EXAMPLES, args_conflicts_with_subcommands = true)]
     DevServer(DevServerArgs),
     /// Walk through everything against an in-process DevVault (needs nothing else).
     #[command(after_help = DEMO_EXAMPLES)]
     Demo,
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell) on stdout.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
 }
 
 /// How to reach Vault: a config file or the `VAULT_*` environment variables.
@@ -173,8 +217,8 @@ pub(crate) struct ConnArgs {
     )]
     pub(crate) mount: String,
 
-    /// Timeout of each HTTP request, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    /// Timeout of each HTTP request: a duration like 5s or 2m, or plain seconds.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub(crate) timeout: Duration,
 
     /// PEM CA bundle to trust for https Vault addresses (overrides VAULT_CACERT).
@@ -192,6 +236,16 @@ pub(crate) struct ResolveArgs {
     /// Print secret values in full instead of masked.
     #[arg(long)]
     pub(crate) reveal: bool,
+
+    /// Print only this field's value, one line per KIND (implies --reveal; `value` for a
+    /// single-value KIND). A KIND without it is an error listing its field names.
+    #[arg(long, value_name = "NAME", conflicts_with = "format")]
+    pub(crate) field: Option<String>,
+
+    /// Output format: json lines (masked unless --reveal), env (`KIND_FIELD='value'` lines for
+    /// `eval`) or raw (the bare value); env and raw print values in full.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Json)]
+    pub(crate) format: Format,
 
     /// Credential kinds to resolve (e.g. anthropic-api-key).
     #[arg(value_name = "KIND", required = true)]
@@ -217,9 +271,14 @@ pub(crate) struct WatchArgs {
     #[arg(long)]
     pub(crate) reveal: bool,
 
-    /// Stop (exit 0) after this many seconds; default: watch until interrupted.
-    #[arg(long = "for", value_name = "SECONDS", value_parser = parse_seconds)]
+    /// Stop (exit 0) after this long (e.g. 60s, 5m); default: watch until interrupted.
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) for_: Option<Duration>,
+
+    /// Re-read at least this often (e.g. 30s), even before refreshAt; adds load on Vault
+    /// (a fresh login and read of every KIND each time). Default: only at refreshAt.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) every: Option<Duration>,
 
     /// Credential kinds to watch.
     #[arg(value_name = "KIND", required = true)]
@@ -268,21 +327,74 @@ pub(crate) struct DevServerArgs {
     /// Root token to use instead of a random one.
     #[arg(long, value_name = "TOKEN")]
     pub(crate) root_token: Option<String>,
+
+    /// Start without the sample secrets of org_abc123 (those `vaultcred demo` uses).
+    #[arg(long)]
+    pub(crate) empty: bool,
+
+    /// TTL of the tokens the AppRole and Kubernetes logins issue (e.g. 10s to see refreshes).
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub(crate) token_ttl: Duration,
+
+    /// Logins the printed AppRole secretId allows (0 = unlimited).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) secret_id_uses: u64,
+
+    /// Write to a running dev-server instead of starting one.
+    #[command(subcommand)]
+    pub(crate) action: Option<DevServerAction>,
 }
 
-/// Parses a positive number of seconds (fractions allowed, at most one year).
-fn parse_seconds(text: &str) -> Result<Duration, String> {
-    let secs: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
-    if !secs.is_finite() || secs <= 0.0 {
-        return Err(format!("{text:?} must be a positive number of seconds"));
-    }
-    if secs > 365.0 * 24.0 * 3600.0 {
-        return Err(format!("{text:?} is more than a year"));
-    }
-    Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
+/// `vaultcred dev-server <action>`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum DevServerAction {
+    /// Write a secret (a new KV v2 version) to a running dev-server, like `vault kv put`.
+    #[command(after_help = PUT_EXAMPLES)]
+    Put(PutArgs),
+}
+
+/// `vaultcred dev-server put`.
+#[derive(Debug, Args)]
+pub(crate) struct PutArgs {
+    /// The dev-server's address (as printed: `Address:`).
+    #[arg(long, value_name = "URL", env = "VAULT_ADDR")]
+    pub(crate) addr: String,
+
+    /// A token allowed to write (the printed root token).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "VAULT_TOKEN",
+        hide_env_values = true
+    )]
+    pub(crate) token: String,
+
+    /// Where: the KV v2 mount, then the secret's path (e.g. secret/org_abc123/anthropic-api-key).
+    #[arg(value_name = "MOUNT/PATH")]
+    pub(crate) path: String,
+
+    /// The secret's fields (the new version holds exactly these).
+    #[arg(value_name = "FIELD=VALUE", required = true)]
+    pub(crate) fields: Vec<String>,
+}
+
+/// `--format` of `vaultcred resolve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// One JSON object per KIND (values masked unless --reveal).
+    Json,
+    /// `KIND=value` / `KIND_FIELD=value` lines, single-quoted for `eval`.
+    Env,
+    /// The bare value of each single-value KIND, one per line.
+    Raw,
+}
+
+/// `vaultcred completions`.
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub(crate) shell: clap_complete::Shell,
 }
 
 #[cfg(test)]
@@ -293,15 +405,5 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn seconds_parse() {
-        assert_eq!(parse_seconds("5"), Ok(Duration::from_secs(5)));
-        assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
-        assert!(parse_seconds("0").is_err());
-        assert!(parse_seconds("-1").is_err());
-        assert!(parse_seconds("nan").is_err());
-        assert!(parse_seconds("five").is_err());
     }
 }

@@ -13,8 +13,10 @@
 mod cli;
 mod cmd;
 mod conn;
+mod duration;
 mod failure;
 mod output;
+mod script;
 
 use std::process::ExitCode;
 
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         Command::Open(args) => cmd::seal::run_open(args),
         Command::DevServer(args) => cmd::dev_server::run(args),
         Command::Demo => cmd::demo::run(),
+        Command::Completions(args) => cmd::completions::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -10,8 +10,8 @@ use crate::cmd::devsetup;
 use crate::failure::{EXIT_OK, Failure};
 use crate::output;
 
-const ORG: &str = "org_abc123";
-const MOUNT: &str = "secret";
+const ORG: &str = devsetup::SAMPLE_ORG;
+const MOUNT: &str = devsetup::SAMPLE_MOUNT;
 const API_KEY: &str = "anthropic-api-key";
 const JIRA: &str = "jira-credentials";
 const KINDS: [&str; 2] = [API_KEY, JIRA];
@@ -38,20 +38,13 @@ pub(crate) fn run() -> Result<u8, Failure> {
     ));
 
     // 2. The secrets and a policy for the org.
-    let v1 = dev.kv_put(
-        MOUNT,
-        &format!("{ORG}/{API_KEY}"),
-        serde_json::json!({"value": "sk-ant-api03-DEMO-0000000000000000000000000001"}),
-    );
-    dev.kv_put(
-        MOUNT,
-        &format!("{ORG}/{JIRA}"),
-        serde_json::json!({
-            "site": "myorg.atlassian.net",
-            "email": "bot@example.com",
-            "apiToken": "ATATT3xFfGF0DEMO000000000000",
-        }),
-    );
+    let mut v1 = 0;
+    for (kind, data) in devsetup::sample_secrets() {
+        let version = dev.kv_put(MOUNT, &format!("{ORG}/{kind}"), data);
+        if kind == API_KEY {
+            v1 = version;
+        }
+    }
     let policy = "org_abc123-read";
     let glob = devsetup::org_glob(MOUNT, ORG).map_err(|e| fail(&e))?;
     dev.put_policy(policy, &[&glob]);

@@ -1,16 +1,22 @@
 //! `vaultcred dev-server`: DevVault in the foreground, like `vault server -dev`.
+//!
+//! It starts with the sample secrets of `demo` (unless `--empty`) plus any `--seed` file, prints
+//! its credentials as stable `label: value` lines (`Address:`, `Root token:`, `roleId:`,
+//! `secretId:`, `JWT file:`, `config:`) followed by "Try:" commands that work as printed, and
+//! serves until Ctrl-C, SIGTERM or SIGHUP, then removes its temporary directory (config files
+//! and the JWT). `dev-server put` writes to a running one.
 
-use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
+use std::sync::mpsc;
 
-use serde_json::{Map, Value};
-use vaultcred_core::path::validate_mount;
+use serde_json::Value;
 use vaultcred_fixtures::{DevVault, DevVaultOptions};
 
-use crate::cli::DevServerArgs;
-use crate::cmd::devsetup;
-use crate::failure::{EXIT_FAILED, Failure};
+use crate::cli::{DevServerAction, DevServerArgs};
+use crate::cmd::dev_seed::{Seed, load_seed};
+use crate::cmd::{dev_put, devsetup};
+use crate::duration;
+use crate::failure::{EXIT_FAILED, EXIT_OK, Failure};
 
 /// The policy granting read on every seeded mount.
 const POLICY: &str = "vaultcred-read";
@@ -18,18 +24,23 @@ const POLICY: &str = "vaultcred-read";
 const ROLE: &str = "vaultcred";
 /// The mount DevVault has at start.
 const DEFAULT_MOUNT: &str = "secret";
-/// TTL of tokens issued by the AppRole and Kubernetes roles.
-const ROLE_TTL: Duration = Duration::from_secs(3600);
 
-/// Seed data: mount → secret path → data object.
-type Seed = BTreeMap<String, Vec<(String, Map<String, Value>)>>;
-
-/// Starts DevVault, seeds it, prints how to use it, and blocks until the process is killed.
+/// Runs `dev-server put`, or starts DevVault, prints how to use it and serves until a signal.
 pub(crate) fn run(args: &DevServerArgs) -> Result<u8, Failure> {
+    if let Some(DevServerAction::Put(put)) = &args.action {
+        return dev_put::run(put);
+    }
     let seed = match &args.seed {
         Some(path) => load_seed(path)?,
         None => Seed::new(),
     };
+    // The handler goes in first, so no signal can leave the temporary directory behind.
+    let (stop_tx, stop_rx) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = stop_tx.send(());
+    })
+    .map_err(|e| Failure::failed(format!("cannot install the signal handler: {e}")))?;
+
     let dev = DevVault::start_with(DevVaultOptions {
         addr: Some(args.addr),
         root_token: args.root_token.clone(),
@@ -40,13 +51,23 @@ pub(crate) fn run(args: &DevServerArgs) -> Result<u8, Failure> {
         lines: vec![e.to_string()],
     })?;
 
+    let mut seeded = Vec::new();
+    if !args.empty {
+        for (kind, data) in devsetup::sample_secrets() {
+            let path = format!("{}/{kind}", devsetup::SAMPLE_ORG);
+            let version = dev.kv_put(devsetup::SAMPLE_MOUNT, &path, data);
+            seeded.push(format!(
+                "{}/{path} (version {version})",
+                devsetup::SAMPLE_MOUNT
+            ));
+        }
+    }
     let mut mounts: Vec<&str> = vec![DEFAULT_MOUNT];
     mounts.extend(
         seed.keys()
             .map(String::as_str)
             .filter(|m| *m != DEFAULT_MOUNT),
     );
-    let mut seeded = Vec::new();
     for (mount, secrets) in &seed {
         for (path, data) in secrets {
             let version = dev.kv_put(mount, path, Value::Object(data.clone()));
@@ -60,12 +81,18 @@ pub(crate) fn run(args: &DevServerArgs) -> Result<u8, Failure> {
         .map_err(Failure::usage)?;
     let globs: Vec<&str> = globs.iter().map(String::as_str).collect();
     dev.put_policy(POLICY, &globs);
-    let approle = dev.create_approle(ROLE, &[POLICY], ROLE_TTL);
-    dev.create_k8s_role(ROLE, &[POLICY], ROLE_TTL);
+    let mut approle = dev.create_approle(ROLE, &[POLICY], args.token_ttl);
+    if args.secret_id_uses > 0 {
+        approle.secret_id = dev.new_secret_id_with(ROLE, args.secret_id_uses, None);
+    }
+    dev.create_k8s_role(ROLE, &[POLICY], args.token_ttl);
 
-    let dir = devsetup::keep_temp_dir("vaultcred-dev-")?;
+    let dir = tempfile::Builder::new()
+        .prefix("vaultcred-dev-")
+        .tempdir()
+        .map_err(|e| Failure::failed(format!("cannot create a temporary directory: {e}")))?;
     let jwt = devsetup::fake_service_account_jwt("default", ROLE)?;
-    let jwt_path = dir.join("token");
+    let jwt_path = dir.path().join("token");
     devsetup::write_private(&jwt_path, jwt.as_bytes())?;
     dev.register_jwt(ROLE, &jwt);
 
@@ -78,61 +105,111 @@ pub(crate) fn run(args: &DevServerArgs) -> Result<u8, Failure> {
         "addr": url, "mount": DEFAULT_MOUNT, "authMode": "kubernetes",
         "role": ROLE, "jwtPath": jwt_path.to_string_lossy(),
     });
-    let approle_path = dir.join("approle.json");
-    let k8s_path = dir.join("kubernetes.json");
+    let approle_path = dir.path().join("approle.json");
+    let k8s_path = dir.path().join("kubernetes.json");
     devsetup::write_private(&approle_path, pretty(&approle_config).as_bytes())?;
     devsetup::write_private(&k8s_path, pretty(&k8s_config).as_bytes())?;
 
+    let ttl = duration::show(args.token_ttl);
+    let uses = match args.secret_id_uses {
+        0 => String::new(),
+        n => format!(", secretId good for {n} login(s)"),
+    };
     let root = dev.root_token();
-    let mut text = String::new();
-    text.push_str(&format!(
+    let mut text = format!(
         "DevVault (vaultcred dev-server) is running in the foreground. Nothing is persisted; \
-         Ctrl-C stops it.\n\n\
+         Ctrl-C stops it and removes its files.\n\n\
          Address:    {url}\n\
-         Root token: {root}\n\n\
-         Token mode (vaultcred without --config, or the vault CLI):\n\
+         Root token: {root}\n\
+         Files:      {dir}\n\n\
+         Token mode (vaultcred without --config, and `vaultcred dev-server put`):\n\
          \x20   export VAULT_ADDR='{url}'\n\
          \x20   export VAULT_TOKEN='{root}'\n\n\
-         AppRole (role \"{ROLE}\", policy \"{POLICY}\", token TTL {ttl} s):\n\
+         AppRole (role \"{ROLE}\", policy \"{POLICY}\", token TTL {ttl}{uses}):\n\
          \x20   roleId:   {role_id}\n\
          \x20   secretId: {secret_id}\n\
          \x20   config:   {approle_path}\n\n\
-         Kubernetes (role \"{ROLE}\", policy \"{POLICY}\", token TTL {ttl} s):\n\
+         Kubernetes (role \"{ROLE}\", policy \"{POLICY}\", token TTL {ttl}):\n\
          \x20   JWT file: {jwt_path}\n\
          \x20   role:     {ROLE}\n\
          \x20   config:   {k8s_path}\n\n",
-        ttl = ROLE_TTL.as_secs(),
+        dir = dir.path().display(),
         role_id = approle.role_id,
         secret_id = approle.secret_id,
         approle_path = approle_path.display(),
         jwt_path = jwt_path.display(),
         k8s_path = k8s_path.display(),
-    ));
+    );
     if seeded.is_empty() {
-        text.push_str(
-            "No secrets yet (use --seed FILE, or `vault kv put` with the exports above).\n\n",
-        );
+        text.push_str("No secrets yet: add one with `vaultcred dev-server put` (below).\n\n");
     } else {
-        text.push_str("Seeded secrets:\n");
+        text.push_str("Secrets:\n");
         for line in &seeded {
             text.push_str(&format!("    {line}\n"));
         }
         text.push('\n');
     }
-    text.push_str(&format!(
-        "Try:\n\
-         \x20   vaultcred resolve --org org_abc123 anthropic-api-key          # with the exports above\n\
-         \x20   vaultcred resolve --config {} --org org_abc123 anthropic-api-key\n\
-         \x20   vaultcred health --config {} --org org_abc123\n",
-        approle_path.display(),
-        k8s_path.display()
-    ));
+    text.push_str("In another shell, after the two exports above,\nTry:\n");
+    for line in try_lines(args.empty, &approle_path, &k8s_path) {
+        text.push_str(&format!("    {line}\n"));
+    }
     print!("{text}");
     std::io::Write::flush(&mut std::io::stdout())?;
 
-    // Serve until the process is interrupted (Ctrl-C ends it).
-    loop {
-        std::thread::park();
+    // Serve until Ctrl-C, SIGTERM or SIGHUP; then stop and remove the files.
+    let _ = stop_rx.recv();
+    dev.shutdown();
+    let shown = dir.path().display().to_string();
+    dir.close()
+        .map_err(|e| Failure::failed(format!("cannot remove {shown}: {e}")))?;
+    eprintln!("dev-server stopped; removed {shown}");
+    Ok(EXIT_OK)
+}
+
+/// The "Try:" commands, in an order in which each one works (a test runs them all).
+fn try_lines(empty: bool, approle: &Path, k8s: &Path) -> Vec<String> {
+    let org = devsetup::SAMPLE_ORG;
+    let (approle, k8s) = (shell_word(approle), shell_word(k8s));
+    let put = format!(
+        "vaultcred dev-server put {}/{org}/anthropic-api-key value=sk-ant-api03-EXAMPLE-0002",
+        devsetup::SAMPLE_MOUNT
+    );
+    let mut lines = Vec::new();
+    if empty {
+        lines.push(put.clone());
+        lines.push(format!("vaultcred resolve --org {org} anthropic-api-key"));
+        lines.push(format!(
+            "vaultcred resolve --config {approle} --org {org} --format env anthropic-api-key"
+        ));
+    } else {
+        lines.push(format!(
+            "vaultcred resolve --org {org} anthropic-api-key jira-credentials"
+        ));
+        lines.push(format!(
+            "vaultcred resolve --org {org} --field apiToken jira-credentials"
+        ));
+        lines.push(format!("{put}   # a new version"));
+        lines.push(format!(
+            "vaultcred resolve --config {approle} --org {org} --format env anthropic-api-key jira-credentials"
+        ));
+        lines.push(format!(
+            "vaultcred watch --config {approle} --org {org} --every 1s --for 3s anthropic-api-key"
+        ));
+    }
+    lines.push(format!("vaultcred health --config {k8s} --org {org}"));
+    lines
+}
+
+/// A path as one shell word: as it is when it holds only `[A-Za-z0-9/._-]`, else single-quoted.
+fn shell_word(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
+    {
+        text.into_owned()
+    } else {
+        crate::script::shell_quote(&text)
     }
 }
 
@@ -140,116 +217,4 @@ fn pretty(value: &Value) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');
     text
-}
-
-/// Reads and validates a seed file: `{"MOUNT": {"PATH": {"FIELD": VALUE, ...}, ...}, ...}`.
-fn load_seed(path: &Path) -> Result<Seed, Failure> {
-    let shown = path.display();
-    let bytes = std::fs::read(path)
-        .map_err(|e| Failure::usage(format!("cannot read --seed {shown}: {e}")))?;
-    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        Failure::usage(format!(
-            "--seed {shown}: not valid JSON (line {}, column {})",
-            e.line(),
-            e.column()
-        ))
-    })?;
-    parse_seed(&value).map_err(|problems| Failure {
-        code: crate::failure::EXIT_USAGE,
-        lines: problems
-            .into_iter()
-            .map(|p| format!("--seed {shown}: {p}"))
-            .collect(),
-    })
-}
-
-/// Validates seed JSON; every problem names its location (never a secret value).
-fn parse_seed(value: &Value) -> Result<Seed, Vec<String>> {
-    const SHAPE: &str = "{\"MOUNT\": {\"PATH\": {\"FIELD\": \"VALUE\"}}}";
-    let Some(mounts) = value.as_object() else {
-        return Err(vec![format!(
-            "must be a JSON object of mounts, like {SHAPE}"
-        )]);
-    };
-    let mut problems = Vec::new();
-    let mut seed = Seed::new();
-    for (mount, secrets) in mounts {
-        if let Err(e) = validate_mount(mount) {
-            problems.push(format!("mount {mount:?}: {e}"));
-            continue;
-        }
-        let Some(secrets) = secrets.as_object() else {
-            problems.push(format!(
-                "mount {mount:?}: must be a JSON object of secret paths, like {SHAPE}"
-            ));
-            continue;
-        };
-        let entry = seed.entry(mount.clone()).or_default();
-        for (path, data) in secrets {
-            let clean = path.trim_matches('/');
-            if clean.is_empty()
-                || clean
-                    .split('/')
-                    .any(|s| s.is_empty() || s == "." || s == "..")
-            {
-                problems.push(format!(
-                    "{mount:?} → {path:?}: the path must be non-empty segments separated by '/' \
-                     (no '.' or '..')"
-                ));
-                continue;
-            }
-            match data.as_object() {
-                Some(fields) if !fields.is_empty() => {
-                    entry.push((clean.to_owned(), fields.clone()));
-                }
-                Some(_) => problems.push(format!(
-                    "{mount:?} → {path:?}: the secret's data must have at least one field"
-                )),
-                None => problems.push(format!(
-                    "{mount:?} → {path:?}: the secret's data must be a JSON object of fields, \
-                     like {{\"value\": \"...\"}}"
-                )),
-            }
-        }
-    }
-    if problems.is_empty() {
-        Ok(seed)
-    } else {
-        Err(problems)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn seed_parses() {
-        let seed = parse_seed(&json!({
-            "secret": {"org_abc123/anthropic-api-key": {"value": "sk"}},
-            "kv": {"/a/b/": {"x": "1", "y": "2"}}
-        }))
-        .unwrap();
-        assert_eq!(seed["secret"][0].0, "org_abc123/anthropic-api-key");
-        assert_eq!(seed["kv"][0].0, "a/b");
-    }
-
-    #[test]
-    fn seed_problems_name_the_location_not_the_value() {
-        let problems = parse_seed(&json!({
-            "secret": {"org/a": "sk-TOP-SECRET", "org/b": {}, "../x": {"v": "1"}},
-            "bad/../mount": {},
-            "kv": []
-        }))
-        .unwrap_err();
-        let text = problems.join("\n");
-        assert!(text.contains("\"org/a\""), "{text}");
-        assert!(text.contains("\"org/b\""), "{text}");
-        assert!(text.contains("\"../x\""), "{text}");
-        assert!(text.contains("bad/../mount"), "{text}");
-        assert!(text.contains("mount \"kv\""), "{text}");
-        assert!(!text.contains("sk-TOP-SECRET"), "{text}");
-        assert!(parse_seed(&json!([1])).is_err());
-    }
 }

@@ -10,6 +10,30 @@ use vaultcred_core::path::{PathTemplate, validate_mount};
 
 use crate::failure::Failure;
 
+/// The org of the sample secrets.
+pub(crate) const SAMPLE_ORG: &str = "org_abc123";
+/// The KV v2 mount of the sample secrets.
+pub(crate) const SAMPLE_MOUNT: &str = "secret";
+
+/// The sample secrets `demo` and `dev-server` start with: `(kind, data)` for [`SAMPLE_ORG`] in
+/// [`SAMPLE_MOUNT`] — a single value and a multi-field secret.
+pub(crate) fn sample_secrets() -> [(&'static str, serde_json::Value); 2] {
+    [
+        (
+            "anthropic-api-key",
+            serde_json::json!({"value": "sk-ant-api03-DEMO-0000000000000000000000000001"}),
+        ),
+        (
+            "jira-credentials",
+            serde_json::json!({
+                "site": "myorg.atlassian.net",
+                "email": "bot@example.com",
+                "apiToken": "ATATT3xFfGF0DEMO000000000000",
+            }),
+        ),
+    ]
+}
+
 /// The ACL glob granting read on every secret of `mount` under the default path template
 /// (e.g. `secret/data/*`), derived from the core's template.
 pub(crate) fn data_glob(mount: &str) -> Result<String, String> {
@@ -68,15 +92,6 @@ pub(crate) fn write_private(path: &Path, contents: &[u8]) -> Result<(), Failure>
         .open(path)
         .and_then(|mut f| f.write_all(contents))
         .map_err(|e| Failure::failed(format!("cannot write {}: {e}", path.display())))
-}
-
-/// A fresh private temporary directory that outlives the process (its files are handed out).
-pub(crate) fn keep_temp_dir(prefix: &str) -> Result<std::path::PathBuf, Failure> {
-    tempfile::Builder::new()
-        .prefix(prefix)
-        .tempdir()
-        .map(tempfile::TempDir::keep)
-        .map_err(|e| Failure::failed(format!("cannot create a temporary directory: {e}")))
 }
 
 #[cfg(test)]

@@ -32,8 +32,16 @@ struct Tracked {
 }
 
 /// Watches until `--for` elapses (exit 0), or forever.
+///
+/// With `--every`, no kind waits longer than that between two reads: a wake-up before a
+/// credential's refreshAt re-registers the org's config, which drops the client's cached token
+/// and credentials, so the reads that follow go to Vault (after a fresh login).
 pub(crate) fn run(args: &WatchArgs) -> Result<u8, Failure> {
     let client = conn::connect(&args.conn)?;
+    let early = match args.every {
+        Some(every) => Some((every, conn::load(&args.conn)?.config)),
+        None => None,
+    };
     let org = args.conn.org.as_str();
     let deadline = args.for_.map(|d| Instant::now() + d);
     let mut tracked: Vec<Tracked> = args
@@ -48,6 +56,7 @@ pub(crate) fn run(args: &WatchArgs) -> Result<u8, Failure> {
         .collect();
     for t in &mut tracked {
         check(&client, org, t, args.reveal)?;
+        cap(t, early.as_ref().map(|(every, _)| *every));
     }
     loop {
         let now = SystemTime::now();
@@ -63,9 +72,28 @@ pub(crate) fn run(args: &WatchArgs) -> Result<u8, Failure> {
         }
         std::thread::sleep(wait);
         let now = SystemTime::now();
+        if let Some((_, config)) = &early {
+            let before_refresh = tracked
+                .iter()
+                .any(|t| t.next_at <= now && t.last.as_ref().is_some_and(|c| c.refresh_at() > now));
+            if before_refresh {
+                tracing::debug!(target: "vaultcred", org = %org, "--every: reading before refreshAt");
+                client
+                    .register(org, config.clone())
+                    .map_err(|e| Failure::usage(format!("--org: {e}")))?;
+            }
+        }
         for t in tracked.iter_mut().filter(|t| t.next_at <= now) {
             check(&client, org, t, args.reveal)?;
+            cap(t, early.as_ref().map(|(every, _)| *every));
         }
+    }
+}
+
+/// With `--every`, brings the next read of a kind forward to at most `every` from now.
+fn cap(t: &mut Tracked, every: Option<Duration>) {
+    if let Some(every) = every {
+        t.next_at = t.next_at.min(SystemTime::now() + every.max(MIN_INTERVAL));
     }
 }
 
