@@ -4,8 +4,10 @@
 //! `{"providerType":"vault","config":{...}}`. Validation reports every problem at once, each naming
 //! its field, and never echoes the value of a secret field.
 
-use crate::error::{ConfigError, ConfigProblem};
-use crate::path::{PathTemplate, validate_mount};
+mod parse;
+
+use crate::error::ConfigError;
+use crate::path::PathTemplate;
 use crate::secret::SecretString;
 use http::HeaderValue;
 use serde_json::{Map, Value};
@@ -117,57 +119,17 @@ impl VaultConfig {
                     "not valid JSON (line {}, column {}): {}",
                     e.line(),
                     e.column(),
-                    json_error_kind(&e)
+                    parse::json_error_kind(&e)
                 ),
             )
         })?;
         VaultConfig::from_value(&value)
     }
 
-    /// Validates a config given as a JSON value (bare or wrapped in the API payload).
+    /// Validates a config given as a JSON value (bare or wrapped in the API payload): every
+    /// problem at once, each naming its field, in field order.
     pub fn from_value(value: &Value) -> Result<VaultConfig, ConfigError> {
-        let Some(object) = value.as_object() else {
-            return Err(ConfigError::single("config", "must be a JSON object"));
-        };
-        if object.contains_key("vaultcredSealed") {
-            return Err(ConfigError::single(
-                "config",
-                "is a sealed envelope; open it with its key first (vaultcred open)",
-            ));
-        }
-        if object.contains_key("providerType") || object.contains_key("config") {
-            let mut problems = Vec::new();
-            match object.get("providerType") {
-                Some(Value::String(s)) if s == "vault" => {}
-                Some(Value::String(s)) => problems.push(problem(
-                    "providerType",
-                    format!("must be \"vault\" (got {s:?})"),
-                )),
-                Some(_) => problems.push(problem("providerType", "must be the string \"vault\"")),
-                None => problems.push(problem("providerType", "is required with \"config\"")),
-            }
-            for key in object.keys() {
-                if key != "providerType" && key != "config" {
-                    problems.push(problem(key, "unknown field in the API payload"));
-                }
-            }
-            let inner = match object.get("config") {
-                Some(Value::Object(inner)) => Some(inner),
-                Some(_) => {
-                    problems.push(problem("config", "must be a JSON object"));
-                    None
-                }
-                None => {
-                    problems.push(problem("config", "is required with \"providerType\""));
-                    None
-                }
-            };
-            return match inner {
-                Some(inner) => validate(inner, problems),
-                None => Err(ConfigError { problems }),
-            };
-        }
-        validate(object, Vec::new())
+        parse::from_value(value)
     }
 
     /// A token-mode config built in code.
@@ -213,8 +175,9 @@ impl VaultConfig {
 
     /// Returns this config with a Vault Enterprise namespace.
     pub fn with_namespace(mut self, namespace: &str) -> Result<VaultConfig, ConfigError> {
-        self.namespace =
-            Some(parse_namespace(namespace).map_err(|m| ConfigError::single("namespace", m))?);
+        self.namespace = Some(
+            parse::parse_namespace(namespace).map_err(|m| ConfigError::single("namespace", m))?,
+        );
         Ok(self)
     }
 
@@ -290,296 +253,6 @@ impl VaultConfig {
             m.insert("pathTemplate".into(), t.clone().into());
         }
         Value::Object(m)
-    }
-}
-
-fn json_error_kind(e: &serde_json::Error) -> &'static str {
-    match e.classify() {
-        serde_json::error::Category::Io => "I/O error",
-        serde_json::error::Category::Syntax => "syntax error",
-        serde_json::error::Category::Data => "unexpected data",
-        serde_json::error::Category::Eof => "unexpected end of input",
-    }
-}
-
-fn problem(field: &str, message: impl Into<String>) -> ConfigProblem {
-    ConfigProblem {
-        field: field.to_owned(),
-        message: message.into(),
-    }
-}
-
-fn parse_namespace(ns: &str) -> Result<HeaderValue, String> {
-    if ns.trim().is_empty() {
-        return Err("must not be empty when given".into());
-    }
-    if ns.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err("must not contain whitespace or control characters".into());
-    }
-    if ns.split('/').any(|s| s == "." || s == "..") {
-        return Err("must not contain '.' or '..' segments".into());
-    }
-    HeaderValue::from_str(ns).map_err(|_| "must be printable ASCII".into())
-}
-
-/// `addr`, parsed.
-struct Addr {
-    base_url: String,
-    origin: String,
-    scheme: http::uri::Scheme,
-    authority: http::uri::Authority,
-    path_prefix: String,
-}
-
-/// Parses `addr`.
-fn parse_addr(addr: &str) -> Result<Addr, String> {
-    let addr = addr.trim();
-    if addr.is_empty() {
-        return Err("must not be empty".into());
-    }
-    if addr.contains('#') || addr.contains('?') {
-        return Err("must not contain a query or fragment".into());
-    }
-    let uri: http::Uri = addr
-        .parse()
-        .map_err(|_| "must be an http(s) URL like https://vault.example.com:8200".to_string())?;
-    let scheme = match uri.scheme_str() {
-        Some("http") => "http",
-        Some("https") => "https",
-        Some(_) | None => {
-            return Err("must be an http(s) URL like https://vault.example.com:8200".into());
-        }
-    };
-    let Some(authority) = uri.authority() else {
-        return Err("must include a host".into());
-    };
-    if authority.as_str().contains('@') {
-        return Err("must not contain credentials (user:password@)".into());
-    }
-    if authority.host().is_empty() {
-        return Err("must include a host".into());
-    }
-    let origin = format!("{scheme}://{}", authority.as_str().to_ascii_lowercase());
-    let path = uri.path().trim_end_matches('/');
-    if path.split('/').any(|s| s == "." || s == "..") {
-        return Err("path must not contain '.' or '..' segments".into());
-    }
-    let (Some(scheme), Some(authority)) = (uri.scheme().cloned(), uri.authority().cloned()) else {
-        return Err("must be an http(s) URL like https://vault.example.com:8200".into());
-    };
-    Ok(Addr {
-        base_url: format!("{origin}{path}"),
-        origin,
-        scheme,
-        authority,
-        path_prefix: path.to_owned(),
-    })
-}
-
-fn validate(
-    object: &Map<String, Value>,
-    mut problems: Vec<ConfigProblem>,
-) -> Result<VaultConfig, ConfigError> {
-    for key in object.keys() {
-        if !FIELDS.contains(&key.as_str()) {
-            problems.push(problem(
-                key,
-                format!("unknown field (known fields: {})", FIELDS.join(", ")),
-            ));
-        }
-    }
-    // Reads an optional string field; null counts as absent.
-    let string = |field: &str, problems: &mut Vec<ConfigProblem>| -> Option<String> {
-        match object.get(field) {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(_) => {
-                problems.push(problem(field, "must be a string"));
-                None
-            }
-        }
-    };
-    let addr = string("addr", &mut problems);
-    let namespace = string("namespace", &mut problems);
-    let mount = string("mount", &mut problems);
-    let auth_mode = string("authMode", &mut problems);
-    let token = string("token", &mut problems).map(SecretString::from);
-    let role_id = string("roleId", &mut problems).map(SecretString::from);
-    let secret_id = string("secretId", &mut problems).map(SecretString::from);
-    let role = string("role", &mut problems);
-    let jwt_path = string("jwtPath", &mut problems);
-    let template = string("pathTemplate", &mut problems);
-
-    let absent = |field: &str| object.get(field).is_none_or(Value::is_null);
-    let mut out_addr = None;
-    match addr {
-        None if absent("addr") => problems.push(problem(
-            "addr",
-            "is required (e.g. https://vault.example.com:8200)",
-        )),
-        None => {}
-        Some(a) => match parse_addr(&a) {
-            Ok(v) => out_addr = Some(v),
-            Err(m) => problems.push(problem("addr", m)),
-        },
-    }
-    let mut out_ns = None;
-    if let Some(ns) = namespace {
-        match parse_namespace(&ns) {
-            Ok(v) => out_ns = Some(v),
-            Err(m) => problems.push(problem("namespace", m)),
-        }
-    }
-    let mut out_mount = None;
-    match mount {
-        None if absent("mount") => problems.push(problem(
-            "mount",
-            "is required (the KV v2 mount, e.g. \"secret\")",
-        )),
-        None => {}
-        Some(m) => match validate_mount(&m) {
-            Ok(v) => out_mount = Some(v),
-            Err(msg) => problems.push(problem("mount", msg)),
-        },
-    }
-    let header_safe = |field: &str, s: &SecretString, problems: &mut Vec<ConfigProblem>| {
-        if s.is_empty() {
-            problems.push(problem(field, "must not be empty"));
-            false
-        } else if s.expose().chars().any(|c| !c.is_ascii_graphic()) {
-            problems.push(problem(
-                field,
-                "must contain only printable ASCII without spaces (value not shown)",
-            ));
-            false
-        } else {
-            true
-        }
-    };
-    let mut out_auth = None;
-    match auth_mode.as_deref() {
-        None if absent("authMode") => problems.push(problem(
-            "authMode",
-            "is required: \"token\", \"approle\" or \"kubernetes\"",
-        )),
-        None => {}
-        Some("token") => match token {
-            Some(token) if header_safe("token", &token, &mut problems) => {
-                out_auth = Some(Auth::Token { token });
-            }
-            Some(_) => {}
-            None if absent("token") => {
-                problems.push(problem("token", "is required when authMode is \"token\""))
-            }
-            None => {}
-        },
-        Some("approle") => {
-            let role_id = match role_id {
-                Some(r) => header_safe("roleId", &r, &mut problems).then_some(r),
-                None => {
-                    if absent("roleId") {
-                        problems.push(problem(
-                            "roleId",
-                            "is required when authMode is \"approle\"",
-                        ));
-                    }
-                    None
-                }
-            };
-            let secret_id = match secret_id {
-                Some(s) => header_safe("secretId", &s, &mut problems).then_some(s),
-                None => {
-                    if absent("secretId") {
-                        problems.push(problem(
-                            "secretId",
-                            "is required when authMode is \"approle\"",
-                        ));
-                    }
-                    None
-                }
-            };
-            if let (Some(role_id), Some(secret_id)) = (role_id, secret_id) {
-                out_auth = Some(Auth::AppRole { role_id, secret_id });
-            }
-        }
-        Some("kubernetes") => {
-            let role = match role {
-                Some(r) if r.trim().is_empty() => {
-                    problems.push(problem("role", "must not be empty"));
-                    None
-                }
-                Some(r) if r.chars().any(char::is_control) => {
-                    problems.push(problem("role", "must not contain control characters"));
-                    None
-                }
-                Some(r) => Some(r),
-                None => {
-                    if absent("role") {
-                        problems.push(problem(
-                            "role",
-                            "is required when authMode is \"kubernetes\"",
-                        ));
-                    }
-                    None
-                }
-            };
-            let jwt_path = match jwt_path {
-                Some(p) if p.trim().is_empty() => {
-                    problems.push(problem("jwtPath", "must not be empty when given"));
-                    None
-                }
-                Some(p) if p.contains('\0') => {
-                    problems.push(problem("jwtPath", "must not contain NUL"));
-                    None
-                }
-                Some(p) => Some(p),
-                None => Some(DEFAULT_JWT_PATH.to_owned()),
-            };
-            if let (Some(role), Some(jwt_path)) = (role, jwt_path) {
-                out_auth = Some(Auth::Kubernetes { role, jwt_path });
-            }
-        }
-        Some(other) => problems.push(problem(
-            "authMode",
-            format!("unknown mode {other:?}: use \"token\", \"approle\" or \"kubernetes\""),
-        )),
-    }
-    let mut out_template = None;
-    match &template {
-        None => out_template = PathTemplate::parse(PathTemplate::DEFAULT).ok(),
-        Some(t) => match PathTemplate::parse(t) {
-            Ok(t) => out_template = Some(t),
-            Err(ps) => problems.extend(ps),
-        },
-    }
-    // Report in the documented field order; unknown fields last, as they appeared.
-    problems.sort_by_key(|p| {
-        FIELDS
-            .iter()
-            .position(|f| *f == p.field)
-            .unwrap_or(FIELDS.len())
-    });
-    match (out_addr, out_mount, out_auth, out_template) {
-        (Some(addr), Some(mount), Some(auth), Some(parsed_template)) if problems.is_empty() => {
-            Ok(VaultConfig {
-                base_url: addr.base_url,
-                origin: addr.origin,
-                scheme: addr.scheme,
-                authority: addr.authority,
-                path_prefix: addr.path_prefix,
-                namespace: out_ns,
-                mount,
-                auth,
-                template: parsed_template,
-                template_text: template,
-            })
-        }
-        _ => {
-            if problems.is_empty() {
-                problems.push(problem("config", "is incomplete"));
-            }
-            Err(ConfigError { problems })
-        }
     }
 }
 

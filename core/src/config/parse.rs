@@ -1,0 +1,413 @@
+//! Parsing a config: serde derive turns the JSON object into [`RawConfig`] (every field optional
+//! and untyped, unknown fields collected), then [`validate`] checks each field and reports every
+//! problem at once, in field order, naming the field and never echoing a secret.
+
+use super::{Auth, DEFAULT_JWT_PATH, FIELDS, VaultConfig};
+use crate::error::{ConfigError, ConfigProblem};
+use crate::path::{PathTemplate, validate_mount};
+use crate::secret::SecretString;
+use http::HeaderValue;
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
+
+/// The bare config object as it arrives. Every field is an optional `Value`, so a wrong type is
+/// one problem among the others instead of a deserialisation error that hides them; `null`
+/// counts as absent. Unknown fields land in `unknown`, in document order.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawConfig {
+    addr: Option<Value>,
+    namespace: Option<Value>,
+    mount: Option<Value>,
+    auth_mode: Option<Value>,
+    token: Option<Value>,
+    role_id: Option<Value>,
+    secret_id: Option<Value>,
+    role: Option<Value>,
+    jwt_path: Option<Value>,
+    path_template: Option<Value>,
+    #[serde(flatten)]
+    unknown: Map<String, Value>,
+}
+
+/// The platform's API payload `{"providerType":"vault","config":{...}}`; here `null` is kept
+/// (it is a wrong value, not an absent one).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawPayload {
+    #[serde(default, deserialize_with = "present")]
+    provider_type: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    config: Option<Value>,
+    #[serde(flatten)]
+    other: Map<String, Value>,
+}
+
+/// A field that is there, even as `null`.
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
+}
+
+/// A string field: absent (or `null`), given, or of another type (already reported).
+enum Text {
+    Absent,
+    Invalid,
+    Given(String),
+}
+
+impl Text {
+    /// Reads field `field`, reporting a non-string value.
+    fn read(field: &str, value: Option<Value>, problems: &mut Vec<ConfigProblem>) -> Text {
+        match value {
+            None => Text::Absent,
+            Some(Value::String(s)) => Text::Given(s),
+            Some(_) => {
+                problems.push(problem(field, "must be a string"));
+                Text::Invalid
+            }
+        }
+    }
+}
+
+/// Validates a config given as a JSON value (bare or wrapped in the API payload).
+pub(super) fn from_value(value: &Value) -> Result<VaultConfig, ConfigError> {
+    let Some(object) = value.as_object() else {
+        return Err(ConfigError::single("config", "must be a JSON object"));
+    };
+    if object.contains_key("vaultcredSealed") {
+        return Err(ConfigError::single(
+            "config",
+            "is a sealed envelope; open it with its key first (vaultcred open)",
+        ));
+    }
+    if !(object.contains_key("providerType") || object.contains_key("config")) {
+        return validate(value, Vec::new());
+    }
+    let payload = RawPayload::deserialize(value).map_err(|e| deserialize_error(&e))?;
+    let mut problems = Vec::new();
+    match payload.provider_type {
+        Some(Value::String(s)) if s == "vault" => {}
+        Some(Value::String(s)) => problems.push(problem(
+            "providerType",
+            format!("must be \"vault\" (got {s:?})"),
+        )),
+        Some(_) => problems.push(problem("providerType", "must be the string \"vault\"")),
+        None => problems.push(problem("providerType", "is required with \"config\"")),
+    }
+    for key in payload.other.keys() {
+        problems.push(problem(key, "unknown field in the API payload"));
+    }
+    match payload.config {
+        Some(inner @ Value::Object(_)) => validate(&inner, problems),
+        Some(_) => {
+            problems.push(problem("config", "must be a JSON object"));
+            Err(ConfigError { problems })
+        }
+        None => {
+            problems.push(problem("config", "is required with \"providerType\""));
+            Err(ConfigError { problems })
+        }
+    }
+}
+
+/// Deserialising into the raw structs cannot fail on an object (every field is optional and
+/// untyped); should it, the error names no value.
+fn deserialize_error(e: &serde_json::Error) -> ConfigError {
+    ConfigError::single("config", format!("cannot be read: {}", json_error_kind(e)))
+}
+
+pub(super) fn json_error_kind(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "I/O error",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "unexpected data",
+        serde_json::error::Category::Eof => "unexpected end of input",
+    }
+}
+
+pub(super) fn problem(field: &str, message: impl Into<String>) -> ConfigProblem {
+    ConfigProblem {
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
+pub(super) fn parse_namespace(ns: &str) -> Result<HeaderValue, String> {
+    if ns.trim().is_empty() {
+        return Err("must not be empty when given".into());
+    }
+    if ns.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err("must not contain whitespace or control characters".into());
+    }
+    if ns.split('/').any(|s| s == "." || s == "..") {
+        return Err("must not contain '.' or '..' segments".into());
+    }
+    HeaderValue::from_str(ns).map_err(|_| "must be printable ASCII".into())
+}
+
+/// `addr`, parsed.
+struct Addr {
+    base_url: String,
+    origin: String,
+    scheme: http::uri::Scheme,
+    authority: http::uri::Authority,
+    path_prefix: String,
+}
+
+/// Parses `addr`.
+fn parse_addr(addr: &str) -> Result<Addr, String> {
+    let addr = addr.trim();
+    if addr.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if addr.contains('#') || addr.contains('?') {
+        return Err("must not contain a query or fragment".into());
+    }
+    let uri: http::Uri = addr
+        .parse()
+        .map_err(|_| "must be an http(s) URL like https://vault.example.com:8200".to_string())?;
+    let scheme = match uri.scheme_str() {
+        Some("http") => "http",
+        Some("https") => "https",
+        Some(_) | None => {
+            return Err("must be an http(s) URL like https://vault.example.com:8200".into());
+        }
+    };
+    let Some(authority) = uri.authority() else {
+        return Err("must include a host".into());
+    };
+    if authority.as_str().contains('@') {
+        return Err("must not contain credentials (user:password@)".into());
+    }
+    if authority.host().is_empty() {
+        return Err("must include a host".into());
+    }
+    let origin = format!("{scheme}://{}", authority.as_str().to_ascii_lowercase());
+    let path = uri.path().trim_end_matches('/');
+    if path.split('/').any(|s| s == "." || s == "..") {
+        return Err("path must not contain '.' or '..' segments".into());
+    }
+    let (Some(scheme), Some(authority)) = (uri.scheme().cloned(), uri.authority().cloned()) else {
+        return Err("must be an http(s) URL like https://vault.example.com:8200".into());
+    };
+    Ok(Addr {
+        base_url: format!("{origin}{path}"),
+        origin,
+        scheme,
+        authority,
+        path_prefix: path.to_owned(),
+    })
+}
+
+/// Validates a bare config object; `problems` holds any found in an enclosing API payload.
+fn validate(value: &Value, mut problems: Vec<ConfigProblem>) -> Result<VaultConfig, ConfigError> {
+    let raw = RawConfig::deserialize(value).map_err(|e| deserialize_error(&e))?;
+    for key in raw.unknown.keys() {
+        problems.push(problem(
+            key,
+            format!("unknown field (known fields: {})", FIELDS.join(", ")),
+        ));
+    }
+    let p = &mut problems;
+    let addr = Text::read("addr", raw.addr, p);
+    let namespace = Text::read("namespace", raw.namespace, p);
+    let mount = Text::read("mount", raw.mount, p);
+    let auth_mode = Text::read("authMode", raw.auth_mode, p);
+    let token = Text::read("token", raw.token, p);
+    let role_id = Text::read("roleId", raw.role_id, p);
+    let secret_id = Text::read("secretId", raw.secret_id, p);
+    let role = Text::read("role", raw.role, p);
+    let jwt_path = Text::read("jwtPath", raw.jwt_path, p);
+    let template = Text::read("pathTemplate", raw.path_template, p);
+
+    let out_addr = match addr {
+        Text::Absent => required(
+            p,
+            "addr",
+            "is required (e.g. https://vault.example.com:8200)",
+        ),
+        Text::Invalid => None,
+        Text::Given(a) => parse_addr(&a).map_err(|m| p.push(problem("addr", m))).ok(),
+    };
+    let out_ns = match namespace {
+        Text::Given(ns) => parse_namespace(&ns)
+            .map_err(|m| p.push(problem("namespace", m)))
+            .ok(),
+        Text::Absent | Text::Invalid => None,
+    };
+    let out_mount = match mount {
+        Text::Absent => required(p, "mount", "is required (the KV v2 mount, e.g. \"secret\")"),
+        Text::Invalid => None,
+        Text::Given(m) => validate_mount(&m)
+            .map_err(|msg| p.push(problem("mount", msg)))
+            .ok(),
+    };
+    let out_auth = match auth_mode {
+        Text::Absent => required(
+            p,
+            "authMode",
+            "is required: \"token\", \"approle\" or \"kubernetes\"",
+        ),
+        Text::Invalid => None,
+        Text::Given(mode) => match mode.as_str() {
+            "token" => secret(p, "token", token, "token").map(|token| Auth::Token { token }),
+            "approle" => {
+                let role_id = secret(p, "roleId", role_id, "approle");
+                let secret_id = secret(p, "secretId", secret_id, "approle");
+                role_id
+                    .zip(secret_id)
+                    .map(|(role_id, secret_id)| Auth::AppRole { role_id, secret_id })
+            }
+            "kubernetes" => kubernetes(p, role, jwt_path),
+            other => {
+                p.push(problem(
+                    "authMode",
+                    format!("unknown mode {other:?}: use \"token\", \"approle\" or \"kubernetes\""),
+                ));
+                None
+            }
+        },
+    };
+    let template_text = match template {
+        Text::Given(t) => Some(t),
+        Text::Absent | Text::Invalid => None,
+    };
+    let out_template = match &template_text {
+        None => PathTemplate::parse(PathTemplate::DEFAULT).ok(),
+        Some(t) => PathTemplate::parse(t).map_err(|ps| p.extend(ps)).ok(),
+    };
+    // Report in the documented field order; unknown fields last, as they appeared.
+    problems.sort_by_key(|p| {
+        FIELDS
+            .iter()
+            .position(|f| *f == p.field)
+            .unwrap_or(FIELDS.len())
+    });
+    match (out_addr, out_mount, out_auth, out_template) {
+        (Some(addr), Some(mount), Some(auth), Some(parsed_template)) if problems.is_empty() => {
+            Ok(VaultConfig {
+                base_url: addr.base_url,
+                origin: addr.origin,
+                scheme: addr.scheme,
+                authority: addr.authority,
+                path_prefix: addr.path_prefix,
+                namespace: out_ns,
+                mount,
+                auth,
+                template: parsed_template,
+                template_text,
+            })
+        }
+        _ => {
+            if problems.is_empty() {
+                problems.push(problem("config", "is incomplete"));
+            }
+            Err(ConfigError { problems })
+        }
+    }
+}
+
+/// Reports a missing required field; always `None`.
+fn required<T>(problems: &mut Vec<ConfigProblem>, field: &str, message: &str) -> Option<T> {
+    problems.push(problem(field, message));
+    None
+}
+
+/// A secret field required by `mode`: present, non-empty and header-safe (the value is never
+/// shown).
+fn secret(
+    problems: &mut Vec<ConfigProblem>,
+    field: &str,
+    text: Text,
+    mode: &str,
+) -> Option<SecretString> {
+    let value = match text {
+        Text::Absent => {
+            return required(
+                problems,
+                field,
+                &format!("is required when authMode is \"{mode}\""),
+            );
+        }
+        Text::Invalid => return None,
+        Text::Given(value) => SecretString::from(value),
+    };
+    if value.is_empty() {
+        problems.push(problem(field, "must not be empty"));
+        None
+    } else if value.expose().chars().any(|c| !c.is_ascii_graphic()) {
+        problems.push(problem(
+            field,
+            "must contain only printable ASCII without spaces (value not shown)",
+        ));
+        None
+    } else {
+        Some(value)
+    }
+}
+
+/// Kubernetes mode: `role` required, `jwtPath` defaulting to the projected token's path.
+fn kubernetes(problems: &mut Vec<ConfigProblem>, role: Text, jwt_path: Text) -> Option<Auth> {
+    let role = match role {
+        Text::Given(r) if r.trim().is_empty() => {
+            problems.push(problem("role", "must not be empty"));
+            None
+        }
+        Text::Given(r) if r.chars().any(char::is_control) => {
+            problems.push(problem("role", "must not contain control characters"));
+            None
+        }
+        Text::Given(r) => Some(r),
+        Text::Absent => required(
+            problems,
+            "role",
+            "is required when authMode is \"kubernetes\"",
+        ),
+        Text::Invalid => None,
+    };
+    let jwt_path = match jwt_path {
+        Text::Given(p) if p.trim().is_empty() => {
+            problems.push(problem("jwtPath", "must not be empty when given"));
+            None
+        }
+        Text::Given(p) if p.contains('\0') => {
+            problems.push(problem("jwtPath", "must not contain NUL"));
+            None
+        }
+        Text::Given(p) => Some(p),
+        Text::Absent | Text::Invalid => Some(DEFAULT_JWT_PATH.to_owned()),
+    };
+    role.zip(jwt_path)
+        .map(|(role, jwt_path)| Auth::Kubernetes { role, jwt_path })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(value: Value) -> Vec<String> {
+        let err = from_value(&value)
+            .err()
+            .map(|e| e.problems)
+            .unwrap_or_default();
+        err.into_iter().map(|p| p.field).collect()
+    }
+
+    #[test]
+    fn unknown_fields_come_last_in_document_order_and_null_is_absent() {
+        let v = json!({"zeta": 1, "addr": null, "alpha": 2, "mount": "s", "authMode": "token",
+                       "token": "t", "auth_mode": "x"});
+        assert_eq!(fields(v), ["addr", "zeta", "alpha", "auth_mode"]);
+    }
+
+    #[test]
+    fn payload_null_is_a_wrong_value_not_an_absent_one() {
+        let err = from_value(&json!({"providerType": null, "config": null})).unwrap_err();
+        let messages: Vec<&str> = err.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["must be the string \"vault\"", "must be a JSON object"]
+        );
+    }
+}
