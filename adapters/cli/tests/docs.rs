@@ -1,0 +1,321 @@
+//! Every command the README's `sh` blocks and `vaultcred --help` (each subcommand's
+//! "Examples:") print runs against DevVault, as a user would paste it into bash, and its output
+//! is checked. A `dev-server` it starts runs the "Try" lines it prints, then gets SIGTERM.
+//!
+//! The only rewrites: the placeholder address `http://127.0.0.1:8200` and token `hvs.xxx` become
+//! the test DevVault's, and a `dev-server` listens on a free port (`--addr 127.0.0.1:0`) instead
+//! of the one printed, so parallel tests cannot collide. The files the examples name (cfg.json,
+//! org.json, vault.key, key.b64, cfg.sealed.json, org.sealed.json, seed.json) are made first in
+//! the working directory; `VAULT_ADDR` and `VAULT_TOKEN` are set as `dev-server` says to.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::{DevServer, Lines, Out, bin, path_with_bin, run, vaultcred};
+use vaultcred_fixtures::DevVault;
+
+const ORG: &str = "org_abc123";
+const API_KEY: &str = "sk-ant-api03-DOCS-0000000000000000000000000001";
+const JIRA_TOKEN: &str = "ATATT3xDOCS000000000000000000";
+const LIMIT: Duration = Duration::from_secs(30);
+
+/// The working directory, the server and the environment the examples run in.
+struct World {
+    dir: tempfile::TempDir,
+    dev: DevVault,
+    secret_id: String,
+}
+
+impl World {
+    fn new() -> World {
+        let dev = DevVault::start().unwrap();
+        dev.kv_put(
+            "secret",
+            &format!("{ORG}/anthropic-api-key"),
+            json!({"value": API_KEY}),
+        );
+        dev.kv_put(
+            "secret",
+            &format!("{ORG}/jira-credentials"),
+            json!({"site": "myorg.atlassian.net", "email": "bot@example.com", "apiToken": JIRA_TOKEN}),
+        );
+        dev.put_policy("org-read", &[&format!("secret/data/{ORG}/*")]);
+        let creds = dev.create_approle("docs", &["org-read"], Duration::from_secs(3600));
+        let dir = tempfile::tempdir().unwrap();
+        let config = json!({"addr": dev.url(), "mount": "secret", "authMode": "approle",
+                            "roleId": creds.role_id, "secretId": creds.secret_id});
+        for name in ["cfg.json", "org.json"] {
+            std::fs::write(dir.path().join(name), config.to_string()).unwrap();
+        }
+        use base64::Engine as _;
+        let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        for name in ["vault.key", "key.b64"] {
+            std::fs::write(dir.path().join(name), format!("{key}\n")).unwrap();
+        }
+        std::fs::write(
+            dir.path().join("seed.json"),
+            json!({"secret": {"org_abc123/linear-oauth": {"accessToken": "lin-seeded"}}})
+                .to_string(),
+        )
+        .unwrap();
+        for dirs in ["home/.zfunc", "home/.config/fish/completions"] {
+            std::fs::create_dir_all(dir.path().join(dirs)).unwrap();
+        }
+        let world = World {
+            dir,
+            dev,
+            secret_id: creds.secret_id,
+        };
+        for (plain, sealed) in [
+            ("cfg.json", "cfg.sealed.json"),
+            ("org.json", "org.sealed.json"),
+        ] {
+            let out = world.bash(&format!(
+                "vaultcred seal --org {ORG} --key-file vault.key < {plain} > {sealed}"
+            ));
+            assert_eq!(out.code, 0, "{}", out.stderr);
+        }
+        world
+    }
+
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `bash -c LINE` in the working directory with the dev-server's exports.
+    fn command(&self, line: &str) -> Command {
+        let mut cmd = Command::new("bash");
+        cmd.env_clear()
+            .env("PATH", path_with_bin())
+            .env("HOME", self.path("home"))
+            .env("VAULT_ADDR", self.dev.url())
+            .env("VAULT_TOKEN", self.dev.root_token())
+            .current_dir(self.dir.path())
+            .stdin(std::process::Stdio::null())
+            .arg("-c")
+            .arg(line);
+        cmd
+    }
+
+    fn bash(&self, line: &str) -> Out {
+        run(&mut self.command(line), LIMIT)
+    }
+
+    /// The example as it runs here (see the module docs for the rewrites).
+    fn rewrite(&self, line: &str) -> String {
+        // A trailing `# comment` goes (so a check can be appended to the command).
+        let line = line.split(" #").next().unwrap_or(line).trim_end();
+        let mut line = line
+            .replace("http://127.0.0.1:8200", &self.dev.url())
+            .replace("hvs.xxx", &self.dev.root_token());
+        if is_server(&line) {
+            line = line
+                .replace("--addr 127.0.0.1:8200", "")
+                .replace("--addr 127.0.0.1:8300", "");
+            line = format!("{} --addr 127.0.0.1:0", line.trim_end());
+        }
+        line
+    }
+}
+
+/// A `vaultcred dev-server` that serves (not `dev-server put`).
+fn is_server(line: &str) -> bool {
+    line.contains("vaultcred dev-server") && !line.contains("dev-server put")
+}
+
+/// A command that runs until interrupted, or for longer than a test should wait (`watch`,
+/// whose `--for` ending is tested in cli.rs): its first event is checked, then it is killed.
+fn runs_forever(line: &str) -> bool {
+    is_server(line) || line.contains("vaultcred watch")
+}
+
+/// The example lines of one `--help` page: the indented lines after `Example:`/`Examples:`.
+fn help_examples(args: &[&str]) -> Vec<String> {
+    let out = run(vaultcred().args(args).arg("--help"), LIMIT);
+    assert_eq!(out.code, 0, "{args:?}");
+    let mut lines = Vec::new();
+    let mut inside = false;
+    for line in out.stdout.lines() {
+        if line.starts_with("Example") {
+            inside = true;
+        } else if inside && line.starts_with("  ") && !line.trim().is_empty() {
+            lines.push(line.trim().to_owned());
+        } else {
+            inside = false;
+        }
+    }
+    assert!(!lines.is_empty(), "no examples in {args:?} --help");
+    lines
+}
+
+/// The lines of the README's `sh` blocks that run vaultcred (not the cargo set-up commands).
+fn readme_commands() -> Vec<String> {
+    let readme = include_str!("../../../README.md");
+    let mut lines = Vec::new();
+    let mut inside = false;
+    for line in readme.lines() {
+        match (inside, line.trim()) {
+            (false, "```sh") => inside = true,
+            (true, "```") => inside = false,
+            (true, l) if l.contains("vaultcred") && !l.starts_with("cargo ") => {
+                lines.push(l.to_owned());
+            }
+            _ => {}
+        }
+    }
+    lines
+}
+
+/// Runs one example and checks what it printed, by what it is.
+fn check(world: &World, example: &str) {
+    let line = world.rewrite(example);
+    if is_server(&line) {
+        let mut cmd = world.command(&format!("exec {line}"));
+        cmd.env_remove("VAULT_ADDR").env_remove("VAULT_TOKEN");
+        let server = DevServer::spawn(cmd);
+        assert!(server.tries.len() >= 4, "{example}: {:?}", server.tries);
+        for try_line in &server.tries {
+            let out = server.try_line(try_line);
+            assert_eq!(
+                out.code, 0,
+                "{example} → {try_line}: {}{}",
+                out.stdout, out.stderr
+            );
+            assert!(!out.stdout.is_empty(), "{example} → {try_line}");
+        }
+        let dir = server.label("Files").to_owned();
+        let (code, stderr) = server.stop("TERM");
+        assert_eq!(code, 0, "{example}: {stderr}");
+        assert!(!Path::new(&dir).exists(), "{example}: {dir} left behind");
+        return;
+    }
+    if runs_forever(&line) {
+        let mut cmd = world.command(&format!("exec {line}"));
+        cmd.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        let mut child = cmd.spawn().unwrap();
+        let mut lines = Lines::new(child.stdout.take().unwrap());
+        let first = lines.until(LIMIT, |l| l.contains("\"event\""))[0].clone();
+        let first: Value = serde_json::from_str(&first).unwrap();
+        assert_eq!(first["event"], "resolved", "{example}");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        return;
+    }
+    // Lines that set variables: show them afterwards.
+    let shown = if line.starts_with("eval ") || line.starts_with("export ") {
+        format!("{line} && set")
+    } else if line.starts_with("source <(") {
+        format!("{line} && complete -p vaultcred")
+    } else {
+        line.clone()
+    };
+    let out = world.bash(&shown);
+    assert_eq!(
+        out.code, 0,
+        "{example}\nstdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    for secret in [API_KEY, JIRA_TOKEN, world.secret_id.as_str()] {
+        assert!(!out.stderr.contains(secret), "{example}: secret on stderr");
+    }
+    let sub = line
+        .split_whitespace()
+        .skip_while(|w| !w.ends_with("vaultcred"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no subcommand in {line}"));
+    let json = || -> Vec<Value> {
+        out.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{example}: {l}: {e}")))
+            .collect()
+    };
+    let target = line
+        .rsplit_once('>')
+        .map(|(_, f)| match f.trim().strip_prefix("~/") {
+            Some(in_home) => world.path("home").join(in_home),
+            None => world.path(f.trim()),
+        });
+    match sub {
+        _ if line.starts_with("eval ") => {
+            assert!(
+                out.stdout
+                    .contains(&format!("JIRA_CREDENTIALS_APITOKEN={JIRA_TOKEN}"))
+            );
+        }
+        _ if line.starts_with("export ") => {
+            // The README's `dev-server put` may have written a new version by now.
+            assert!(
+                out.stdout
+                    .lines()
+                    .any(|l| l.starts_with("ANTHROPIC_API_KEY=sk-ant-")),
+                "{example}"
+            );
+        }
+        _ if line.starts_with("source ") => assert!(out.stdout.contains("vaultcred")),
+        "resolve" if line.contains("--field apiToken") => {
+            assert_eq!(out.stdout, format!("{JIRA_TOKEN}\n"), "{example}");
+        }
+        "resolve" => {
+            let lines = json();
+            assert!(!lines.is_empty(), "{example}");
+            for l in lines {
+                assert_eq!(l["orgId"], ORG, "{example}");
+                assert!(l.get("error").is_none(), "{example}: {l}");
+            }
+        }
+        "health" => assert_eq!(json()[0]["ok"], true, "{example}"),
+        "demo" => assert!(out.stdout.contains("Rotation event"), "{example}"),
+        "dev-server" => assert!(json()[0]["version"].as_u64().unwrap() >= 2, "{example}"),
+        "seal" | "open" | "completions" => {
+            let written = match &target {
+                Some(path) => std::fs::read_to_string(path).unwrap(),
+                None => out.stdout.clone(),
+            };
+            let expected = match sub {
+                "seal" => "vaultcredSealed",
+                "open" => "authMode",
+                _ => "vaultcred",
+            };
+            assert!(written.contains(expected), "{example}: {written}");
+        }
+        other => panic!("{example}: no check for `{other}`"),
+    }
+}
+
+#[test]
+fn every_command_the_readme_and_help_print_runs() {
+    assert!(Path::new(bin()).exists());
+    let world = World::new();
+    let readme = readme_commands();
+    assert!(readme.len() >= 10, "{readme:?}");
+    let mut help = Vec::new();
+    for args in [
+        &[][..],
+        &["resolve"],
+        &["health"],
+        &["watch"],
+        &["seal"],
+        &["open"],
+        &["dev-server"],
+        &["dev-server", "put"],
+        &["demo"],
+        &["completions"],
+    ] {
+        help.extend(help_examples(args));
+    }
+    assert!(help.len() >= 25, "{help:?}");
+    for example in readme.iter().chain(&help) {
+        check(&world, example);
+    }
+    println!(
+        "ran {} README commands and {} --help examples",
+        readme.len(),
+        help.len()
+    );
+}
