@@ -1052,8 +1052,13 @@ fn dev_server_serves_seeded_secrets() {
             .env("VAULT_TOKEN", &root)
             .args(["resolve", "--org", ORG, "--mount", "kv", "--reveal", "db"])),
     ];
-    child.kill().unwrap();
-    child.wait().unwrap();
+    // SIGTERM (not SIGKILL), so the dev-server removes its temporary directory.
+    let stopped = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    assert!(child.wait().unwrap().success());
     assert_eq!(results[0].code, 0, "{}", results[0].stderr);
     assert_eq!(results[0].lines()[0]["value"], "sk-seeded-000000");
     assert_eq!(results[1].code, 0, "{}", results[1].stderr);
