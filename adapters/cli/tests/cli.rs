@@ -1053,8 +1053,8 @@ fn dev_server_serves_seeded_secrets() {
             .args(["resolve", "--org", ORG, "--mount", "kv", "--reveal", "db"])),
     ];
     // SIGTERM (not SIGKILL), so the dev-server removes its temporary directory.
-    let stopped = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+    let stopped = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {}", child.id())])
         .status()
         .unwrap();
     assert!(stopped.success());

@@ -146,11 +146,12 @@ impl Lines {
     }
 }
 
-/// Sends a signal (`TERM`, `INT`, …) to a child through `kill(1)`.
+/// Sends a signal (`TERM`, `INT`, …) to a child with the shell's `kill` builtin (no procps
+/// needed).
 pub(crate) fn signal(child: &Child, name: &str) {
-    let status = Command::new("kill")
-        .arg(format!("-{name}"))
-        .arg(child.id().to_string())
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!("kill -{name} {}", child.id()))
         .status()
         .unwrap();
     assert!(status.success(), "kill -{name}");
