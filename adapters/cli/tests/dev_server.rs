@@ -142,6 +142,12 @@ fn every_try_line_works_as_printed_and_sigterm_removes_the_files() {
     assert_eq!(jwt.split('.').count(), 3);
     let dir = server.label("Files").to_owned();
     assert!(Path::new(&dir).is_dir());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "{dir} is not private");
+    }
     assert!(server.configs.iter().all(|c| c.starts_with(&dir)));
     let banner = server.lines.seen.join("\n");
     assert!(

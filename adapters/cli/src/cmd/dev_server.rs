@@ -87,8 +87,14 @@ pub(crate) fn run(args: &DevServerArgs) -> Result<u8, Failure> {
     }
     dev.create_k8s_role(ROLE, &[POLICY], args.token_ttl);
 
-    let dir = tempfile::Builder::new()
-        .prefix("vaultcred-dev-")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("vaultcred-dev-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    let dir = builder
         .tempdir()
         .map_err(|e| Failure::failed(format!("cannot create a temporary directory: {e}")))?;
     let jwt = devsetup::fake_service_account_jwt("default", ROLE)?;

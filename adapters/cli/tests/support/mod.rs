@@ -260,7 +260,15 @@ impl DevServer {
 }
 
 impl Drop for DevServer {
+    /// SIGTERM first, so the server removes its temporary directory; SIGKILL if it lingers.
     fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            signal(&self.child, "TERM");
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
