@@ -54,7 +54,10 @@ fn run_with_stdin(cmd: &mut Command, stdin: Option<&[u8]>) -> Out {
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn vaultcred");
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input).unwrap();
+        // A command that fails before reading stdin closes it: a broken pipe here is no error.
+        if let Err(e) = child.stdin.take().unwrap().write_all(input) {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        }
     }
     let output = child.wait_with_output().unwrap();
     let out = Out {
