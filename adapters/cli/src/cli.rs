@@ -109,7 +109,8 @@ Seed file: mount → secret path → data, e.g.
               \"org_abc123/jira-credentials\": {\"site\": \"myorg.atlassian.net\", \"apiToken\": \"...\"}}}
 
 It starts with the sample secrets of `vaultcred demo` for org_abc123 (anthropic-api-key,
-jira-credentials) unless --empty. `vaultcred dev-server put` writes more to a running one. The
+jira-credentials) unless --empty. `vaultcred dev-server put` writes more to a running one, and so
+does editing the --seed file (checked every 0.5 s; each changed secret becomes a new version). The
 temporary directory holding the config files and the JWT is removed when it stops (Ctrl-C,
 SIGTERM or SIGHUP).
 
@@ -320,7 +321,8 @@ pub(crate) struct DevServerArgs {
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8200")]
     pub(crate) addr: std::net::SocketAddr,
 
-    /// JSON seed file: {"MOUNT": {"PATH": {"FIELD": "VALUE", ...}, ...}, ...}.
+    /// JSON seed file: {"MOUNT": {"PATH": {"FIELD": "VALUE", ...}, ...}, ...}; watched: a secret
+    /// that changes in it is written as a new version.
     #[arg(long, value_name = "FILE")]
     pub(crate) seed: Option<PathBuf>,
 

@@ -303,3 +303,37 @@ fn put_refuses_bad_input_without_echoing_secrets() {
         out.stderr
     );
 }
+
+#[test]
+fn seed_file_changes_become_new_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed.json");
+    let write = |value: &str| {
+        let json = serde_json::json!({"kv": {"org_abc123/db": {"password": value}}});
+        std::fs::write(&seed, json.to_string()).unwrap();
+    };
+    write("pw-0001");
+    let mut cmd = vaultcred();
+    cmd.args(["dev-server", "--empty", "--addr", "127.0.0.1:0", "--seed"])
+        .arg(&seed);
+    let mut server = DevServer::spawn(cmd);
+    let read = |server: &DevServer| {
+        server.try_line("vaultcred resolve --org org_abc123 --mount kv --field password db")
+    };
+    assert_eq!(read(&server).stdout, "pw-0001\n");
+
+    write("pw-0002-longer");
+    server.lines.until(Duration::from_secs(10), |l| {
+        l.starts_with("seed: wrote kv/org_abc123/db (version 2)")
+    });
+    assert_eq!(read(&server).stdout, "pw-0002-longer\n");
+
+    // A broken edit is reported (never with a value) and the previous data stays.
+    std::fs::write(&seed, r#"{"kv": {"org_abc123/db": "pw-BROKEN"}}"#).unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(read(&server).stdout, "pw-0002-longer\n");
+    let (code, stderr) = server.stop("TERM");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("keeping the previous seed"), "{stderr}");
+    assert!(!stderr.contains("pw-"), "{stderr}");
+}

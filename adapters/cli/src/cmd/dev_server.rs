@@ -14,6 +14,7 @@ use vaultcred_fixtures::{DevVault, DevVaultOptions};
 
 use crate::cli::{DevServerAction, DevServerArgs};
 use crate::cmd::dev_seed::{Seed, load_seed};
+use crate::cmd::dev_seed_watch::SeedWatch;
 use crate::cmd::{dev_put, devsetup};
 use crate::duration;
 use crate::failure::{EXIT_FAILED, EXIT_OK, Failure};
@@ -24,6 +25,8 @@ const POLICY: &str = "vaultcred-read";
 const ROLE: &str = "vaultcred";
 /// The mount DevVault has at start.
 const DEFAULT_MOUNT: &str = "secret";
+/// How often a `--seed` file is checked for changes.
+const SEED_POLL: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Runs `dev-server put`, or starts DevVault, prints how to use it and serves until a signal.
 pub(crate) fn run(args: &DevServerArgs) -> Result<u8, Failure> {
@@ -62,25 +65,13 @@ pub(crate) fn run(args: &DevServerArgs) -> Result<u8, Failure> {
             ));
         }
     }
-    let mut mounts: Vec<&str> = vec![DEFAULT_MOUNT];
-    mounts.extend(
-        seed.keys()
-            .map(String::as_str)
-            .filter(|m| *m != DEFAULT_MOUNT),
-    );
     for (mount, secrets) in &seed {
         for (path, data) in secrets {
             let version = dev.kv_put(mount, path, Value::Object(data.clone()));
             seeded.push(format!("{mount}/{path} (version {version})"));
         }
     }
-    let globs = mounts
-        .iter()
-        .map(|m| devsetup::data_glob(m))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Failure::usage)?;
-    let globs: Vec<&str> = globs.iter().map(String::as_str).collect();
-    dev.put_policy(POLICY, &globs);
+    grant(&dev, &seed).map_err(Failure::usage)?;
     let mut approle = dev.create_approle(ROLE, &[POLICY], args.token_ttl);
     if args.secret_id_uses > 0 {
         approle.secret_id = dev.new_secret_id_with(ROLE, args.secret_id_uses, None);
@@ -162,14 +153,50 @@ pub(crate) fn run(args: &DevServerArgs) -> Result<u8, Failure> {
     print!("{text}");
     std::io::Write::flush(&mut std::io::stdout())?;
 
-    // Serve until Ctrl-C, SIGTERM or SIGHUP; then stop and remove the files.
-    let _ = stop_rx.recv();
+    // Serve until Ctrl-C, SIGTERM or SIGHUP (applying --seed changes meanwhile); then stop and
+    // remove the files.
+    let mut watch = args.seed.as_deref().map(|path| SeedWatch::new(path, seed));
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stop_rx.recv_timeout(SEED_POLL) {
+        let Some(watch) = &mut watch else { continue };
+        match watch.poll(&dev) {
+            Ok(written) => {
+                for line in written {
+                    println!("seed: wrote {line}");
+                }
+                if let Err(e) = grant(&dev, watch.seed()) {
+                    eprintln!("error: --seed: {e}");
+                }
+            }
+            Err(problems) => {
+                for line in problems {
+                    eprintln!("error: {line} (keeping the previous seed)");
+                }
+            }
+        }
+    }
     dev.shutdown();
     let shown = dir.path().display().to_string();
     dir.close()
         .map_err(|e| Failure::failed(format!("cannot remove {shown}: {e}")))?;
     eprintln!("dev-server stopped; removed {shown}");
     Ok(EXIT_OK)
+}
+
+/// Grants the roles' policy read on `secret` and on every mount of the seed.
+fn grant(dev: &DevVault, seed: &Seed) -> Result<(), String> {
+    let mut mounts: Vec<&str> = vec![DEFAULT_MOUNT];
+    mounts.extend(
+        seed.keys()
+            .map(String::as_str)
+            .filter(|m| *m != DEFAULT_MOUNT),
+    );
+    let globs = mounts
+        .iter()
+        .map(|m| devsetup::data_glob(m))
+        .collect::<Result<Vec<_>, _>>()?;
+    let globs: Vec<&str> = globs.iter().map(String::as_str).collect();
+    dev.put_policy(POLICY, &globs);
+    Ok(())
 }
 
 /// The "Try:" commands, in an order in which each one works (a test runs them all).
