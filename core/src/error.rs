@@ -35,11 +35,14 @@ pub enum Reason {
     JwtUnreadable,
     /// No Vault config is registered for this org.
     NotConfigured,
+    /// The host drove an operation out of order (e.g. polled it while a response was awaited);
+    /// a bug in the host, never something Vault said.
+    HostMisuse,
 }
 
 impl Reason {
     /// Every reason, in declaration order.
-    pub const ALL: [Reason; 12] = [
+    pub const ALL: [Reason; 13] = [
         Reason::Missing,
         Reason::PermissionDenied,
         Reason::AuthFailed,
@@ -52,6 +55,7 @@ impl Reason {
         Reason::InvalidKind,
         Reason::JwtUnreadable,
         Reason::NotConfigured,
+        Reason::HostMisuse,
     ];
 
     /// The snake_case wire name, e.g. `"permission_denied"`.
@@ -73,6 +77,7 @@ impl Reason {
             Reason::InvalidKind => "invalid_kind",
             Reason::JwtUnreadable => "jwt_unreadable",
             Reason::NotConfigured => "not_configured",
+            Reason::HostMisuse => "host_misuse",
         }
     }
 }

@@ -11,6 +11,24 @@ use std::collections::HashMap;
 pub(crate) type Hasher = foldhash::fast::FixedState;
 use std::sync::Arc;
 
+/// The registry's counter of unique ids (registrations, logins, tokens).
+#[derive(Debug)]
+pub(crate) struct Ids(u64);
+
+impl Default for Ids {
+    fn default() -> Self {
+        Ids(1)
+    }
+}
+
+impl Ids {
+    /// A new id, never handed out before by this registry.
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 += 1;
+        self.0
+    }
+}
+
 /// A login token with its lifetime.
 pub(crate) struct LoginToken {
     /// Unique id, so a 403 invalidates only the token the read was made with.

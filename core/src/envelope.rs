@@ -1,4 +1,6 @@
-//! Sealed config envelopes: an org's Vault config encrypted at rest.
+//! Config envelopes: an org's Vault config encrypted at rest (feature `envelope`, on by
+//! default). Not to be confused with Vault's own sealed state, which the core reports as the
+//! `sealed` reason.
 //!
 //! A platform stores each org's Vault config (JSON holding a Vault token or an AppRole
 //! `secretId`) encrypted. This module turns plaintext config bytes into a small, versioned JSON
@@ -8,9 +10,9 @@
 //! {"vaultcredSealed":1,"alg":"AES-256-GCM","nonce":"<base64>","ciphertext":"<base64>"}
 //! ```
 //!
-//! - **Cipher:** AES-256-GCM with a 256-bit [`SealKey`] and a fresh random 96-bit nonce per seal.
+//! - **Cipher:** AES-256-GCM with a 256-bit [`EnvelopeKey`] and a fresh random 96-bit nonce per seal.
 //! - **Binding:** the associated data is `b"vaultcred-seal-v1\0"` followed by the orgId bytes, so
-//!   an envelope copied to another org's row fails to [`open`].
+//!   an envelope copied to another org's row fails to [`decrypt`].
 //! - **Encoding:** `nonce` and `ciphertext` are standard base64 with padding; `ciphertext` is the
 //!   GCM ciphertext followed by its 16-byte tag.
 //!
@@ -19,20 +21,20 @@
 //! **Never reuse a nonce with the same key**: GCM loses confidentiality and integrity if you do.
 //!
 //! Secrets hygiene: key bytes and plaintext never appear in any error, `Debug` or `Display`
-//! output; the key is zeroized on drop and [`open`] returns the plaintext in a
+//! output; the key is zeroized on drop and [`decrypt`] returns the plaintext in a
 //! [`Zeroizing`] buffer.
 //!
 //! ```
-//! use vaultcred_core::seal::{SealKey, open, seal};
+//! use vaultcred_core::envelope::{EnvelopeKey, decrypt, encrypt};
 //!
-//! let key = SealKey::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n")?;
+//! let key = EnvelopeKey::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n")?;
 //! let nonce = [7u8; 12]; // in real use: 12 fresh random bytes from a CSPRNG
-//! let envelope = seal(br#"{"authMode":"token","token":"hvs.EXAMPLE"}"#, "org_abc123", &key, nonce);
+//! let envelope = encrypt(br#"{"authMode":"token","token":"hvs.EXAMPLE"}"#, "org_abc123", &key, nonce);
 //!
-//! let plain = open(envelope.as_bytes(), "org_abc123", &key)?;
+//! let plain = decrypt(envelope.as_bytes(), "org_abc123", &key)?;
 //! assert_eq!(&plain[..], br#"{"authMode":"token","token":"hvs.EXAMPLE"}"#);
-//! assert!(open(envelope.as_bytes(), "org_other", &key).is_err());
-//! # Ok::<(), vaultcred_core::seal::SealError>(())
+//! assert!(decrypt(envelope.as_bytes(), "org_other", &key).is_err());
+//! # Ok::<(), vaultcred_core::envelope::EnvelopeError>(())
 //! ```
 
 use aes_gcm::aead::{AeadInPlace, KeyInit};
@@ -62,57 +64,57 @@ const EXCERPT_MAX: usize = 40;
 /// A 256-bit sealing key. Zeroized on drop; its `Debug` output is redacted.
 ///
 /// ```
-/// use vaultcred_core::seal::SealKey;
+/// use vaultcred_core::envelope::EnvelopeKey;
 ///
 /// // As written by `openssl rand -base64 32` (trailing newline included).
-/// let key = SealKey::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n")?;
-/// assert_eq!(format!("{key:?}"), "SealKey([redacted])");
-/// # Ok::<(), vaultcred_core::seal::SealError>(())
+/// let key = EnvelopeKey::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n")?;
+/// assert_eq!(format!("{key:?}"), "EnvelopeKey([redacted])");
+/// # Ok::<(), vaultcred_core::envelope::EnvelopeError>(())
 /// ```
-pub struct SealKey([u8; KEY_LEN]);
+pub struct EnvelopeKey([u8; KEY_LEN]);
 
-impl SealKey {
+impl EnvelopeKey {
     /// Parses a key file's text: 32 bytes in standard base64, as `openssl rand -base64 32`
     /// writes it. Surrounding whitespace (such as the trailing newline) is ignored.
     ///
     /// # Errors
     ///
-    /// [`SealError::KeyNotBase64`] if the text is not standard base64, or
-    /// [`SealError::KeyLength`] if it decodes to anything but 32 bytes. Neither error
+    /// [`EnvelopeError::KeyNotBase64`] if the text is not standard base64, or
+    /// [`EnvelopeError::KeyLength`] if it decodes to anything but 32 bytes. Neither error
     /// quotes the text.
     ///
     /// ```
-    /// use vaultcred_core::seal::{SealError, SealKey};
+    /// use vaultcred_core::envelope::{EnvelopeError, EnvelopeKey};
     ///
-    /// assert!(SealKey::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n").is_ok());
+    /// assert!(EnvelopeKey::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n").is_ok());
     /// // 16 bytes is an AES-128 key, not what we need:
-    /// let err = SealKey::from_base64("AAECAwQFBgcICQoLDA0ODw==").unwrap_err();
-    /// assert!(matches!(err, SealError::KeyLength { got: 16 }));
+    /// let err = EnvelopeKey::from_base64("AAECAwQFBgcICQoLDA0ODw==").unwrap_err();
+    /// assert!(matches!(err, EnvelopeError::KeyLength { got: 16 }));
     /// assert_eq!(err.to_string(), "key must be 32 bytes of base64 (got 16)");
     /// ```
-    pub fn from_base64(text: &str) -> Result<SealKey, SealError> {
+    pub fn from_base64(text: &str) -> Result<EnvelopeKey, EnvelopeError> {
         let decoded = Zeroizing::new(
             STANDARD
                 .decode(text.trim())
-                .map_err(|_| SealError::KeyNotBase64)?,
+                .map_err(|_| EnvelopeError::KeyNotBase64)?,
         );
         let bytes: [u8; KEY_LEN] = decoded
             .as_slice()
             .try_into()
-            .map_err(|_| SealError::KeyLength { got: decoded.len() })?;
-        Ok(SealKey(bytes))
+            .map_err(|_| EnvelopeError::KeyLength { got: decoded.len() })?;
+        Ok(EnvelopeKey(bytes))
     }
 
     /// Wraps 32 raw key bytes. The caller's copy is not wiped; zeroize it if it matters.
     ///
     /// ```
-    /// use vaultcred_core::seal::SealKey;
+    /// use vaultcred_core::envelope::EnvelopeKey;
     ///
-    /// let key = SealKey::from_bytes([0x42; 32]);
-    /// assert_eq!(format!("{key:?}"), "SealKey([redacted])");
+    /// let key = EnvelopeKey::from_bytes([0x42; 32]);
+    /// assert_eq!(format!("{key:?}"), "EnvelopeKey([redacted])");
     /// ```
-    pub fn from_bytes(bytes: [u8; KEY_LEN]) -> SealKey {
-        SealKey(bytes)
+    pub fn from_bytes(bytes: [u8; KEY_LEN]) -> EnvelopeKey {
+        EnvelopeKey(bytes)
     }
 
     fn cipher(&self) -> Aes256Gcm {
@@ -120,15 +122,15 @@ impl SealKey {
     }
 }
 
-impl Drop for SealKey {
+impl Drop for EnvelopeKey {
     fn drop(&mut self) {
         self.0.zeroize();
     }
 }
 
-impl std::fmt::Debug for SealKey {
+impl std::fmt::Debug for EnvelopeKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SealKey([redacted])")
+        f.write_str("EnvelopeKey([redacted])")
     }
 }
 
@@ -138,15 +140,15 @@ impl std::fmt::Debug for SealKey {
 /// alg) quote at most a short excerpt of it.
 ///
 /// ```
-/// use vaultcred_core::seal::{SealError, SealKey, open};
+/// use vaultcred_core::envelope::{EnvelopeError, EnvelopeKey, decrypt};
 ///
-/// let key = SealKey::from_bytes([0x42; 32]);
-/// let err = open(br#"{"authMode":"token"}"#, "org_abc123", &key).unwrap_err();
-/// assert!(matches!(err, SealError::NotAnEnvelope { .. }));
+/// let key = EnvelopeKey::from_bytes([0x42; 32]);
+/// let err = decrypt(br#"{"authMode":"token"}"#, "org_abc123", &key).unwrap_err();
+/// assert!(matches!(err, EnvelopeError::NotAnEnvelope { .. }));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum SealError {
+pub enum EnvelopeError {
     /// The key text is not standard base64.
     #[error(
         "key is not valid base64: expected 32 random bytes in standard base64 \
@@ -160,40 +162,40 @@ pub enum SealError {
         got: usize,
     },
     /// The envelope bytes are not JSON.
-    #[error("sealed envelope is not valid JSON")]
+    #[error("config envelope is not valid JSON")]
     NotJson,
-    /// The bytes are JSON but not a sealed envelope (e.g. a plain config, or a field is missing).
-    #[error("not a sealed envelope: {reason}")]
+    /// The bytes are JSON but not a config envelope (e.g. a plain config, or a field is missing).
+    #[error("not a config envelope: {reason}")]
     NotAnEnvelope {
         /// What is missing or mistyped.
         reason: &'static str,
     },
     /// The envelope's `vaultcredSealed` version is not one this build reads.
-    #[error("unsupported sealed-envelope version {seen} (this build reads version 1)")]
+    #[error("unsupported config-envelope version {seen} (this build reads version 1)")]
     UnsupportedVersion {
         /// The version value seen, as JSON text (shortened if long).
         seen: String,
     },
     /// The envelope's `alg` is not `AES-256-GCM`.
-    #[error("unsupported sealed-envelope alg {seen} (this build reads \"AES-256-GCM\")")]
+    #[error("unsupported config-envelope alg {seen} (this build reads \"AES-256-GCM\")")]
     UnsupportedAlg {
         /// The alg value seen, as JSON text (shortened if long).
         seen: String,
     },
     /// A field that must hold standard base64 does not.
-    #[error("sealed envelope field \"{field}\" is not valid standard base64")]
+    #[error("config envelope field \"{field}\" is not valid standard base64")]
     BadBase64 {
         /// The field name: `nonce` or `ciphertext`.
         field: &'static str,
     },
     /// The nonce does not decode to 12 bytes.
-    #[error("sealed envelope nonce must be 12 bytes (got {got})")]
+    #[error("config envelope nonce must be 12 bytes (got {got})")]
     NonceLength {
         /// How many bytes the nonce decoded to.
         got: usize,
     },
     /// Authentication failed. AES-GCM cannot tell these causes apart.
-    #[error("cannot open sealed envelope: wrong key, wrong org, or the envelope was altered")]
+    #[error("cannot open config envelope: wrong key, wrong org, or the envelope was altered")]
     OpenFailed,
 }
 
@@ -208,13 +210,18 @@ pub enum SealError {
 /// Only if `plaintext` or `org_id` exceeds AES-GCM's limit of 2^36 bytes (64 GiB).
 ///
 /// ```
-/// use vaultcred_core::seal::{SealKey, seal};
+/// use vaultcred_core::envelope::{EnvelopeKey, encrypt};
 ///
-/// let key = SealKey::from_bytes([0x42; 32]);
-/// let envelope = seal(b"{}", "org_abc123", &key, [0u8; 12]);
+/// let key = EnvelopeKey::from_bytes([0x42; 32]);
+/// let envelope = encrypt(b"{}", "org_abc123", &key, [0u8; 12]);
 /// assert!(envelope.starts_with(r#"{"vaultcredSealed":1,"alg":"AES-256-GCM","nonce":"AAAAAAAAAAAAAAAA","#));
 /// ```
-pub fn seal(plaintext: &[u8], org_id: &str, key: &SealKey, nonce: [u8; NONCE_LEN]) -> String {
+pub fn encrypt(
+    plaintext: &[u8],
+    org_id: &str,
+    key: &EnvelopeKey,
+    nonce: [u8; NONCE_LEN],
+) -> String {
     let aad = associated_data(org_id);
     // The buffer holds plaintext until it is encrypted in place; wipe it whatever happens.
     let mut buffer = Zeroizing::new(Vec::with_capacity(plaintext.len() + 16));
@@ -233,53 +240,57 @@ pub fn seal(plaintext: &[u8], org_id: &str, key: &SealKey, nonce: [u8; NONCE_LEN
     )
 }
 
-/// Decrypts an envelope made by [`seal`] for the same `org_id` and key.
+/// Decrypts an envelope made by [`encrypt`] for the same `org_id` and key.
 ///
 /// # Errors
 ///
-/// [`SealError::NotJson`], [`SealError::NotAnEnvelope`], [`SealError::UnsupportedVersion`],
-/// [`SealError::UnsupportedAlg`], [`SealError::BadBase64`] or [`SealError::NonceLength`] for a
-/// malformed envelope; [`SealError::OpenFailed`] when authentication fails (wrong key, wrong
+/// [`EnvelopeError::NotJson`], [`EnvelopeError::NotAnEnvelope`], [`EnvelopeError::UnsupportedVersion`],
+/// [`EnvelopeError::UnsupportedAlg`], [`EnvelopeError::BadBase64`] or [`EnvelopeError::NonceLength`] for a
+/// malformed envelope; [`EnvelopeError::OpenFailed`] when authentication fails (wrong key, wrong
 /// org, or altered envelope — AES-GCM cannot tell which).
 ///
 /// ```
-/// use vaultcred_core::seal::{SealError, SealKey, open, seal};
+/// use vaultcred_core::envelope::{EnvelopeError, EnvelopeKey, decrypt, encrypt};
 ///
-/// let key = SealKey::from_bytes([0x42; 32]);
-/// let envelope = seal(b"secret config", "org_abc123", &key, [1u8; 12]);
-/// assert_eq!(&open(envelope.as_bytes(), "org_abc123", &key)?[..], b"secret config");
+/// let key = EnvelopeKey::from_bytes([0x42; 32]);
+/// let envelope = encrypt(b"secret config", "org_abc123", &key, [1u8; 12]);
+/// assert_eq!(&decrypt(envelope.as_bytes(), "org_abc123", &key)?[..], b"secret config");
 ///
-/// let other = SealKey::from_bytes([0x43; 32]);
-/// assert_eq!(open(envelope.as_bytes(), "org_abc123", &other), Err(SealError::OpenFailed));
-/// # Ok::<(), SealError>(())
+/// let other = EnvelopeKey::from_bytes([0x43; 32]);
+/// assert_eq!(decrypt(envelope.as_bytes(), "org_abc123", &other), Err(EnvelopeError::OpenFailed));
+/// # Ok::<(), EnvelopeError>(())
 /// ```
-pub fn open(envelope: &[u8], org_id: &str, key: &SealKey) -> Result<Zeroizing<Vec<u8>>, SealError> {
+pub fn decrypt(
+    envelope: &[u8],
+    org_id: &str,
+    key: &EnvelopeKey,
+) -> Result<Zeroizing<Vec<u8>>, EnvelopeError> {
     let json: serde_json::Value =
-        serde_json::from_slice(envelope).map_err(|_| SealError::NotJson)?;
-    let object = json.as_object().ok_or(SealError::NotAnEnvelope {
+        serde_json::from_slice(envelope).map_err(|_| EnvelopeError::NotJson)?;
+    let object = json.as_object().ok_or(EnvelopeError::NotAnEnvelope {
         reason: "expected a JSON object",
     })?;
     let version = object
         .get("vaultcredSealed")
-        .ok_or(SealError::NotAnEnvelope {
+        .ok_or(EnvelopeError::NotAnEnvelope {
             reason: "no \"vaultcredSealed\" field",
         })?;
     if version.as_u64() != Some(ENVELOPE_VERSION) {
-        return Err(SealError::UnsupportedVersion {
+        return Err(EnvelopeError::UnsupportedVersion {
             seen: excerpt(version),
         });
     }
-    let alg = object.get("alg").ok_or(SealError::NotAnEnvelope {
+    let alg = object.get("alg").ok_or(EnvelopeError::NotAnEnvelope {
         reason: "no \"alg\" field",
     })?;
     if alg.as_str() != Some(ALG) {
-        return Err(SealError::UnsupportedAlg { seen: excerpt(alg) });
+        return Err(EnvelopeError::UnsupportedAlg { seen: excerpt(alg) });
     }
     let nonce = base64_field(object, "nonce")?;
     let nonce: [u8; NONCE_LEN] = nonce
         .as_slice()
         .try_into()
-        .map_err(|_| SealError::NonceLength { got: nonce.len() })?;
+        .map_err(|_| EnvelopeError::NonceLength { got: nonce.len() })?;
     // Decrypted in place: on success the buffer becomes the plaintext, and it is wiped on drop.
     let mut buffer = Zeroizing::new(base64_field(object, "ciphertext")?);
     key.cipher()
@@ -288,22 +299,22 @@ pub fn open(envelope: &[u8], org_id: &str, key: &SealKey) -> Result<Zeroizing<Ve
             &associated_data(org_id),
             &mut *buffer,
         )
-        .map_err(|_| SealError::OpenFailed)?;
+        .map_err(|_| EnvelopeError::OpenFailed)?;
     Ok(buffer)
 }
 
-/// Whether a parsed config is a sealed envelope (has the `vaultcredSealed` key) rather than
-/// a plain config. It does not check the envelope is well formed; [`open`] does.
+/// Whether a parsed config is a config envelope (has the `vaultcredSealed` key) rather than
+/// a plain config. It does not check the envelope is well formed; [`decrypt`] does.
 ///
 /// ```
 /// use serde_json::json;
-/// use vaultcred_core::seal::is_sealed_envelope;
+/// use vaultcred_core::envelope::is_envelope;
 ///
-/// assert!(is_sealed_envelope(&json!({"vaultcredSealed": 1, "alg": "AES-256-GCM"})));
-/// assert!(!is_sealed_envelope(&json!({"addr": "https://vault.example.com:8200"})));
-/// assert!(!is_sealed_envelope(&json!("vaultcredSealed")));
+/// assert!(is_envelope(&json!({"vaultcredSealed": 1, "alg": "AES-256-GCM"})));
+/// assert!(!is_envelope(&json!({"addr": "https://vault.example.com:8200"})));
+/// assert!(!is_envelope(&json!("vaultcredSealed")));
 /// ```
-pub fn is_sealed_envelope(json: &serde_json::Value) -> bool {
+pub fn is_envelope(json: &serde_json::Value) -> bool {
     json.get("vaultcredSealed").is_some()
 }
 
@@ -317,10 +328,10 @@ fn associated_data(org_id: &str) -> Vec<u8> {
 fn base64_field(
     object: &serde_json::Map<String, serde_json::Value>,
     field: &'static str,
-) -> Result<Vec<u8>, SealError> {
+) -> Result<Vec<u8>, EnvelopeError> {
     let text = match object.get(field) {
         None => {
-            return Err(SealError::NotAnEnvelope {
+            return Err(EnvelopeError::NotAnEnvelope {
                 reason: if field == "nonce" {
                     "no \"nonce\" field"
                 } else {
@@ -328,11 +339,11 @@ fn base64_field(
                 },
             });
         }
-        Some(value) => value.as_str().ok_or(SealError::BadBase64 { field })?,
+        Some(value) => value.as_str().ok_or(EnvelopeError::BadBase64 { field })?,
     };
     STANDARD
         .decode(text)
-        .map_err(|_| SealError::BadBase64 { field })
+        .map_err(|_| EnvelopeError::BadBase64 { field })
 }
 
 /// A short JSON rendering of an unexpected value, for error messages.
@@ -359,8 +370,8 @@ mod tests {
     /// nonce bytes 0..=11, aad b"vaultcred-seal-v1\0org_abc123".
     const KNOWN_ENVELOPE: &str = r#"{"vaultcredSealed":1,"alg":"AES-256-GCM","nonce":"AAECAwQFBgcICQoL","ciphertext":"PCC3f6GX4CGvKeP/wZpCQqyg5kGcD3EZQAaI9XEMLtFufZTEnfEiuliGEoL96Vwa1HsT6Dmkxq4duwh4bZedo59Yo1jp81IOdzHETMOteodT76dATEE7Ho7T25Q5venBjtok48ipu527pDoPKyzQ1G2byQ=="}"#;
 
-    fn key() -> SealKey {
-        SealKey::from_base64(KEY_B64).unwrap()
+    fn key() -> EnvelopeKey {
+        EnvelopeKey::from_base64(KEY_B64).unwrap()
     }
 
     fn envelope_with(field: &str, value: serde_json::Value) -> Vec<u8> {
@@ -377,9 +388,9 @@ mod tests {
 
     #[test]
     fn known_answer_vector() {
-        assert_eq!(seal(PLAINTEXT, ORG, &key(), NONCE), KNOWN_ENVELOPE);
+        assert_eq!(encrypt(PLAINTEXT, ORG, &key(), NONCE), KNOWN_ENVELOPE);
         assert_eq!(
-            &open(KNOWN_ENVELOPE.as_bytes(), ORG, &key()).unwrap()[..],
+            &decrypt(KNOWN_ENVELOPE.as_bytes(), ORG, &key()).unwrap()[..],
             PLAINTEXT
         );
     }
@@ -387,9 +398,9 @@ mod tests {
     #[test]
     fn round_trip() {
         for plaintext in [&b""[..], b"x", PLAINTEXT, &[0xff; 1000][..]] {
-            let envelope = seal(plaintext, ORG, &key(), [9; 12]);
+            let envelope = encrypt(plaintext, ORG, &key(), [9; 12]);
             assert_eq!(
-                &open(envelope.as_bytes(), ORG, &key()).unwrap()[..],
+                &decrypt(envelope.as_bytes(), ORG, &key()).unwrap()[..],
                 plaintext
             );
         }
@@ -397,10 +408,10 @@ mod tests {
 
     #[test]
     fn envelope_is_compact_json_with_fields_in_order() {
-        let envelope = seal(PLAINTEXT, ORG, &key(), NONCE);
+        let envelope = encrypt(PLAINTEXT, ORG, &key(), NONCE);
         assert!(envelope.starts_with(r#"{"vaultcredSealed":1,"alg":"AES-256-GCM","nonce":""#));
         let json: serde_json::Value = serde_json::from_str(&envelope).unwrap();
-        assert!(is_sealed_envelope(&json));
+        assert!(is_envelope(&json));
         let ciphertext = STANDARD
             .decode(json["ciphertext"].as_str().unwrap())
             .unwrap();
@@ -409,11 +420,11 @@ mod tests {
 
     #[test]
     fn another_org_fails() {
-        let envelope = seal(PLAINTEXT, ORG, &key(), NONCE);
+        let envelope = encrypt(PLAINTEXT, ORG, &key(), NONCE);
         for org in ["org_abc124", "org_abc12", "org_abc1234", "", "ORG_ABC123"] {
             assert_eq!(
-                open(envelope.as_bytes(), org, &key()),
-                Err(SealError::OpenFailed),
+                decrypt(envelope.as_bytes(), org, &key()),
+                Err(EnvelopeError::OpenFailed),
                 "{org}"
             );
         }
@@ -421,12 +432,12 @@ mod tests {
 
     #[test]
     fn another_key_fails() {
-        let envelope = seal(PLAINTEXT, ORG, &key(), NONCE);
+        let envelope = encrypt(PLAINTEXT, ORG, &key(), NONCE);
         let mut other = [0u8; 32];
         other[31] = 1;
         assert_eq!(
-            open(envelope.as_bytes(), ORG, &SealKey::from_bytes(other)),
-            Err(SealError::OpenFailed)
+            decrypt(envelope.as_bytes(), ORG, &EnvelopeKey::from_bytes(other)),
+            Err(EnvelopeError::OpenFailed)
         );
     }
 
@@ -441,8 +452,8 @@ mod tests {
                     altered[index] ^= 1 << bit;
                     let envelope = envelope_with(field, STANDARD.encode(&altered).into());
                     assert_eq!(
-                        open(&envelope, ORG, &key()),
-                        Err(SealError::OpenFailed),
+                        decrypt(&envelope, ORG, &key()),
+                        Err(EnvelopeError::OpenFailed),
                         "{field}[{index}] bit {bit}"
                     );
                 }
@@ -454,14 +465,17 @@ mod tests {
     fn truncated_ciphertext_fails() {
         for len in [0, 15, 16] {
             let envelope = envelope_with("ciphertext", STANDARD.encode(vec![0u8; len]).into());
-            assert_eq!(open(&envelope, ORG, &key()), Err(SealError::OpenFailed));
+            assert_eq!(
+                decrypt(&envelope, ORG, &key()),
+                Err(EnvelopeError::OpenFailed)
+            );
         }
     }
 
     #[test]
     fn different_nonces_give_different_envelopes() {
-        let a = seal(PLAINTEXT, ORG, &key(), [1; 12]);
-        let b = seal(PLAINTEXT, ORG, &key(), [2; 12]);
+        let a = encrypt(PLAINTEXT, ORG, &key(), [1; 12]);
+        let b = encrypt(PLAINTEXT, ORG, &key(), [2; 12]);
         assert_ne!(a, b);
         let ciphertext = |e: &str| {
             let json: serde_json::Value = serde_json::from_str(e).unwrap();
@@ -473,86 +487,86 @@ mod tests {
     #[test]
     fn malformed_envelopes() {
         let k = key();
-        assert_eq!(open(b"not json", ORG, &k), Err(SealError::NotJson));
-        assert_eq!(open(b"", ORG, &k), Err(SealError::NotJson));
+        assert_eq!(decrypt(b"not json", ORG, &k), Err(EnvelopeError::NotJson));
+        assert_eq!(decrypt(b"", ORG, &k), Err(EnvelopeError::NotJson));
         assert!(matches!(
-            open(b"[1,2]", ORG, &k),
-            Err(SealError::NotAnEnvelope { .. })
+            decrypt(b"[1,2]", ORG, &k),
+            Err(EnvelopeError::NotAnEnvelope { .. })
         ));
         assert!(matches!(
-            open(PLAINTEXT, ORG, &k),
-            Err(SealError::NotAnEnvelope { .. })
+            decrypt(PLAINTEXT, ORG, &k),
+            Err(EnvelopeError::NotAnEnvelope { .. })
         ));
         assert!(matches!(
-            open(&envelope_without("vaultcredSealed"), ORG, &k),
-            Err(SealError::NotAnEnvelope { .. })
+            decrypt(&envelope_without("vaultcredSealed"), ORG, &k),
+            Err(EnvelopeError::NotAnEnvelope { .. })
         ));
         assert!(matches!(
-            open(&envelope_without("alg"), ORG, &k),
-            Err(SealError::NotAnEnvelope { .. })
+            decrypt(&envelope_without("alg"), ORG, &k),
+            Err(EnvelopeError::NotAnEnvelope { .. })
         ));
         assert_eq!(
-            open(&envelope_without("nonce"), ORG, &k),
-            Err(SealError::NotAnEnvelope {
+            decrypt(&envelope_without("nonce"), ORG, &k),
+            Err(EnvelopeError::NotAnEnvelope {
                 reason: "no \"nonce\" field"
             })
         );
         assert_eq!(
-            open(&envelope_without("ciphertext"), ORG, &k),
-            Err(SealError::NotAnEnvelope {
+            decrypt(&envelope_without("ciphertext"), ORG, &k),
+            Err(EnvelopeError::NotAnEnvelope {
                 reason: "no \"ciphertext\" field"
             })
         );
 
-        let err = open(&envelope_with("vaultcredSealed", 2.into()), ORG, &k).unwrap_err();
+        let err = decrypt(&envelope_with("vaultcredSealed", 2.into()), ORG, &k).unwrap_err();
         assert_eq!(
             err,
-            SealError::UnsupportedVersion {
+            EnvelopeError::UnsupportedVersion {
                 seen: "2".to_owned()
             }
         );
         assert_eq!(
             err.to_string(),
-            "unsupported sealed-envelope version 2 (this build reads version 1)"
+            "unsupported config-envelope version 2 (this build reads version 1)"
         );
         assert!(matches!(
-            open(&envelope_with("vaultcredSealed", "1".into()), ORG, &k),
-            Err(SealError::UnsupportedVersion { .. })
+            decrypt(&envelope_with("vaultcredSealed", "1".into()), ORG, &k),
+            Err(EnvelopeError::UnsupportedVersion { .. })
         ));
 
-        let err = open(&envelope_with("alg", "AES-128-GCM".into()), ORG, &k).unwrap_err();
+        let err = decrypt(&envelope_with("alg", "AES-128-GCM".into()), ORG, &k).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unsupported sealed-envelope alg \"AES-128-GCM\" (this build reads \"AES-256-GCM\")"
+            "unsupported config-envelope alg \"AES-128-GCM\" (this build reads \"AES-256-GCM\")"
         );
         let long = "A".repeat(500);
-        let err = open(&envelope_with("alg", long.clone().into()), ORG, &k).unwrap_err();
+        let err = decrypt(&envelope_with("alg", long.clone().into()), ORG, &k).unwrap_err();
         assert!(err.to_string().len() < 200, "excerpt is bounded");
 
         assert_eq!(
-            open(&envelope_with("nonce", "not base64!".into()), ORG, &k),
-            Err(SealError::BadBase64 { field: "nonce" })
+            decrypt(&envelope_with("nonce", "not base64!".into()), ORG, &k),
+            Err(EnvelopeError::BadBase64 { field: "nonce" })
         );
         assert_eq!(
-            open(&envelope_with("nonce", 5.into()), ORG, &k),
-            Err(SealError::BadBase64 { field: "nonce" })
+            decrypt(&envelope_with("nonce", 5.into()), ORG, &k),
+            Err(EnvelopeError::BadBase64 { field: "nonce" })
         );
         assert_eq!(
-            open(&envelope_with("ciphertext", "%%%".into()), ORG, &k),
-            Err(SealError::BadBase64 {
+            decrypt(&envelope_with("ciphertext", "%%%".into()), ORG, &k),
+            Err(EnvelopeError::BadBase64 {
                 field: "ciphertext"
             })
         );
-        let err = open(
+        let err = decrypt(
             &envelope_with("nonce", STANDARD.encode([0u8; 16]).into()),
             ORG,
             &k,
         )
         .unwrap_err();
-        assert_eq!(err, SealError::NonceLength { got: 16 });
+        assert_eq!(err, EnvelopeError::NonceLength { got: 16 });
         assert_eq!(
             err.to_string(),
-            "sealed envelope nonce must be 12 bytes (got 16)"
+            "config envelope nonce must be 12 bytes (got 16)"
         );
     }
 
@@ -564,27 +578,27 @@ mod tests {
             format!("{KEY_B64}\r\n"),
             format!("  {KEY_B64}  "),
         ] {
-            let parsed = SealKey::from_base64(&text).unwrap();
+            let parsed = EnvelopeKey::from_base64(&text).unwrap();
             assert_eq!(parsed.0, key().0);
         }
-        let err = SealKey::from_base64("AAECAwQFBgcICQoLDA0ODw==\n").unwrap_err();
-        assert_eq!(err, SealError::KeyLength { got: 16 });
+        let err = EnvelopeKey::from_base64("AAECAwQFBgcICQoLDA0ODw==\n").unwrap_err();
+        assert_eq!(err, EnvelopeError::KeyLength { got: 16 });
         assert_eq!(err.to_string(), "key must be 32 bytes of base64 (got 16)");
         assert_eq!(
-            SealKey::from_base64(&STANDARD.encode([1u8; 48])).unwrap_err(),
-            SealError::KeyLength { got: 48 }
+            EnvelopeKey::from_base64(&STANDARD.encode([1u8; 48])).unwrap_err(),
+            EnvelopeError::KeyLength { got: 48 }
         );
         assert_eq!(
-            SealKey::from_base64("").unwrap_err(),
-            SealError::KeyLength { got: 0 }
+            EnvelopeKey::from_base64("").unwrap_err(),
+            EnvelopeError::KeyLength { got: 0 }
         );
         for bad in [
             "not base64 at all!",
             "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
             "-_8=",
         ] {
-            let err = SealKey::from_base64(bad).unwrap_err();
-            assert_eq!(err, SealError::KeyNotBase64, "{bad}");
+            let err = EnvelopeKey::from_base64(bad).unwrap_err();
+            assert_eq!(err, EnvelopeError::KeyNotBase64, "{bad}");
             assert!(err.to_string().contains("32"), "says what was expected");
         }
     }
@@ -593,24 +607,24 @@ mod tests {
     fn secrets_never_appear_in_debug_or_display() {
         let k = key();
         let debug = format!("{k:?}");
-        assert_eq!(debug, "SealKey([redacted])");
+        assert_eq!(debug, "EnvelopeKey([redacted])");
         assert!(!debug.contains(KEY_B64));
 
         let plaintext_text = std::str::from_utf8(PLAINTEXT).unwrap();
         let mut errors = vec![
-            SealKey::from_base64("AAECAwQFBgcICQoLDA0ODw==").unwrap_err(),
-            SealKey::from_base64(&format!("{KEY_B64}!")).unwrap_err(),
-            open(PLAINTEXT, ORG, &k).unwrap_err(),
-            open(KNOWN_ENVELOPE.as_bytes(), "org_other", &k).unwrap_err(),
-            open(&envelope_with("alg", plaintext_text.into()), ORG, &k).unwrap_err(),
-            open(
+            EnvelopeKey::from_base64("AAECAwQFBgcICQoLDA0ODw==").unwrap_err(),
+            EnvelopeKey::from_base64(&format!("{KEY_B64}!")).unwrap_err(),
+            decrypt(PLAINTEXT, ORG, &k).unwrap_err(),
+            decrypt(KNOWN_ENVELOPE.as_bytes(), "org_other", &k).unwrap_err(),
+            decrypt(&envelope_with("alg", plaintext_text.into()), ORG, &k).unwrap_err(),
+            decrypt(
                 &envelope_with("vaultcredSealed", plaintext_text.into()),
                 ORG,
                 &k,
             )
             .unwrap_err(),
         ];
-        errors.push(open(b"{\"token\":\"hvs.EXAMPLE\"", ORG, &k).unwrap_err());
+        errors.push(decrypt(b"{\"token\":\"hvs.EXAMPLE\"", ORG, &k).unwrap_err());
         for err in &errors {
             for shown in [err.to_string(), format!("{err:?}")] {
                 assert!(!shown.contains(KEY_B64), "{shown}");
