@@ -139,6 +139,7 @@ pub mod refresh;
 pub mod registry;
 pub mod retry;
 pub mod secret;
+pub mod watch;
 pub mod wire;
 
 pub use config::{Auth, VaultConfig};
@@ -153,3 +154,4 @@ pub use operation::{HealthOp, Next, Operation, Outcome, ResolveOp, ResolveResult
 pub use registry::{Registry, RegistryOptions};
 pub use retry::RetryPolicy;
 pub use secret::{Scrubber, SecretString};
+pub use watch::{WatchEvent, Watcher};

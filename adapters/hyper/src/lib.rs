@@ -42,11 +42,12 @@ mod transport;
 mod watch;
 
 pub use transport::{BuildError, ClientBuilder};
+pub use vaultcred_core::WatchEvent;
 pub use vaultcred_core::{
     Credential, CredentialNotFound, HealthReport, Reason, RegisterError, RetryPolicy,
     RotationEvent, SecretValue, VaultConfig,
 };
-pub use watch::{Watch, WatchEvent};
+pub use watch::Watch;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -73,8 +74,6 @@ struct Shared {
     progress: Notify,
     events: broadcast::Sender<RotationEvent>,
     transport: transport::Transport,
-    /// How long a watch waits before retrying a kind that failed.
-    failure_pause: Duration,
 }
 
 impl std::fmt::Debug for Client {

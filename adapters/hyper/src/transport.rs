@@ -233,7 +233,6 @@ impl ClientBuilder {
                     timeout: self.timeout,
                     max_body_bytes: self.max_body_bytes,
                 },
-                failure_pause: self.retry.cap.max(Duration::from_secs(1)),
             }),
         })
     }
