@@ -11,7 +11,7 @@ use vaultcred_core::{
     TransportErrorKind, VaultConfig,
 };
 use vaultcred_fixtures::recorded::recorded;
-use vaultcred_fixtures::{Harness, Replay, START_MS};
+use vaultcred_fixtures::{Harness, Interleave, Polled, Replay, START_MS};
 
 const ADDR: &str = "https://vault.example.com:8200";
 const ORG: &str = "org_abc123";
@@ -705,71 +705,77 @@ fn health_checks_each_mode() {
 
 #[test]
 fn concurrent_resolves_of_one_org_share_one_login() {
-    let mut registry = approle_registry(RegistryOptions::default());
-    let now = std::time::UNIX_EPOCH + std::time::Duration::from_millis(START_MS);
-    let mut a = registry.start_resolve(ORG, KIND, now);
-    let mut b = registry.start_resolve(ORG, "jira-credentials", now);
-    let mut c = registry.start_resolve(ORG, "third", now);
-    let vaultcred_core::Next::Http(login) = registry.poll(&mut a, now) else {
-        panic!()
-    };
-    assert_eq!(login.uri().path(), LOGIN);
-    assert!(matches!(
-        registry.poll(&mut b, now),
-        vaultcred_core::Next::WaitForLogin(_)
-    ));
-    assert!(matches!(
-        registry.poll(&mut c, now),
-        vaultcred_core::Next::WaitForLogin(_)
-    ));
-    registry.on_response(&mut a, Ok(fixture("approle_login_200").response()), now);
-    for op in [&mut a, &mut b, &mut c] {
-        match registry.poll(op, now) {
-            vaultcred_core::Next::Http(read) => {
-                assert!(read.uri().path().starts_with("/v1/secret/data/org_abc123/"))
-            }
-            other => panic!("{other:?}"),
+    let replay = Replay::new()
+        .recorded(&fixture("approle_login_200"))
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
+        .recorded_at(
+            &fixture("kv2_read_value_200"),
+            "/v1/secret/data/org_abc123/jira-credentials",
+        )
+        .recorded_at(
+            &fixture("kv2_read_value_200"),
+            "/v1/secret/data/org_abc123/third",
+        );
+    let mut run = Interleave::new(approle_registry(RegistryOptions::default()), replay);
+    run.start_resolve("a", ORG, KIND);
+    run.start_resolve("b", ORG, "jira-credentials");
+    run.start_resolve("c", ORG, "third");
+    assert_eq!(run.poll("a"), Polled::Http(format!("POST {LOGIN}")));
+    assert!(matches!(run.poll("b"), Polled::WaitForLogin(_)));
+    assert!(matches!(run.poll("c"), Polled::WaitForLogin(_)));
+    run.answer("a");
+    for label in ["a", "b", "c"] {
+        match run.poll(label) {
+            Polled::Http(path) => assert!(path.starts_with("GET /v1/secret/data/org_abc123/")),
+            other => panic!("{label}: {other:?}"),
         }
     }
-    // A failed login is reported to the waiters without each trying again.
-    let mut registry = approle_registry(RegistryOptions::default());
-    let mut a = registry.start_resolve(ORG, KIND, now);
-    let mut b = registry.start_resolve(ORG, "jira-credentials", now);
-    assert!(matches!(
-        registry.poll(&mut a, now),
-        vaultcred_core::Next::Http(_)
-    ));
-    assert!(matches!(
-        registry.poll(&mut b, now),
-        vaultcred_core::Next::WaitForLogin(_)
-    ));
-    registry.on_response(
-        &mut a,
-        Ok(fixture("approle_login_invalid_400").response()),
-        now,
-    );
+    run.run_all();
+    for label in ["a", "b", "c"] {
+        run.resolved(label).unwrap();
+    }
     assert!(
-        matches!(registry.poll(&mut a, now), vaultcred_core::Next::Done(Err(ref e)) if e.reason == Reason::AuthFailed)
+        run.harness.replay.is_finished(),
+        "one login for three resolves"
     );
-    assert!(
-        matches!(registry.poll(&mut b, now), vaultcred_core::Next::Done(Err(ref e)) if e.reason == Reason::AuthFailed)
-    );
-    // A cancelled login is taken over at once by a waiter.
-    let mut registry = approle_registry(RegistryOptions::default());
-    let mut a = registry.start_resolve(ORG, KIND, now);
-    let mut b = registry.start_resolve(ORG, "jira-credentials", now);
-    assert!(matches!(
-        registry.poll(&mut a, now),
-        vaultcred_core::Next::Http(_)
-    ));
-    assert!(matches!(
-        registry.poll(&mut b, now),
-        vaultcred_core::Next::WaitForLogin(_)
-    ));
-    registry.cancel(&mut a);
-    assert!(
-        matches!(registry.poll(&mut b, now), vaultcred_core::Next::Http(ref r) if r.uri().path() == LOGIN)
-    );
+    insta::assert_snapshot!("interleaved_single_flight", run.harness.transcript());
+}
+
+#[test]
+fn a_failed_login_is_reported_to_its_waiters_without_each_trying_again() {
+    let replay = Replay::new().recorded(&fixture("approle_login_invalid_400"));
+    let mut run = Interleave::new(approle_registry(RegistryOptions::default()), replay);
+    run.start_resolve("a", ORG, KIND);
+    run.start_resolve("b", ORG, "jira-credentials");
+    assert!(matches!(run.poll("a"), Polled::Http(_)));
+    assert!(matches!(run.poll("b"), Polled::WaitForLogin(_)));
+    run.answer("a");
+    run.run_all();
+    for label in ["a", "b"] {
+        assert_eq!(run.resolved(label).unwrap_err().reason, Reason::AuthFailed);
+    }
+    assert!(run.harness.replay.is_finished(), "one login attempt");
+}
+
+#[test]
+fn a_cancelled_login_is_taken_over_at_once_by_a_waiter() {
+    let replay = Replay::new()
+        .recorded(&fixture("approle_login_200"))
+        .recorded_at(
+            &fixture("kv2_read_value_200"),
+            "/v1/secret/data/org_abc123/jira-credentials",
+        );
+    let mut run = Interleave::new(approle_registry(RegistryOptions::default()), replay);
+    run.start_resolve("a", ORG, KIND);
+    run.start_resolve("b", ORG, "jira-credentials");
+    assert!(matches!(run.poll("a"), Polled::Http(_)));
+    assert!(matches!(run.poll("b"), Polled::WaitForLogin(_)));
+    run.cancel("a");
+    assert_eq!(run.poll("b"), Polled::Http(format!("POST {LOGIN}")));
+    run.run_all();
+    assert_eq!(run.resolved("a").unwrap_err().reason, Reason::Timeout);
+    run.resolved("b").unwrap();
+    assert!(run.harness.replay.is_finished());
 }
 
 #[test]
@@ -827,37 +833,35 @@ fn hostile_200s_are_invalid_responses() {
 
 #[test]
 fn refresh_is_bounded_by_the_token_the_read_used_even_if_it_was_replaced_meanwhile() {
-    let mut registry = approle_registry(RegistryOptions::default());
-    let t0 = std::time::UNIX_EPOCH + std::time::Duration::from_millis(START_MS);
-    let mut op = registry.start_resolve(ORG, KIND, t0);
-    assert!(matches!(
-        registry.poll(&mut op, t0),
-        vaultcred_core::Next::Http(_)
-    ));
-    registry.on_response(&mut op, Ok(fixture("approle_login_200").response()), t0); // lease 3600 s
-    assert!(matches!(
-        registry.poll(&mut op, t0),
-        vaultcred_core::Next::Http(_)
-    ));
-    // Meanwhile a health check logs in again and gets a non-expiring token.
-    let login = fixture("approle_login_200");
+    let login = fixture("approle_login_200"); // lease 3600 s
     let forever = login.clone().with_body(
         login
             .body_str()
             .unwrap()
             .replace("\"lease_duration\":3600", "\"lease_duration\":0"),
     );
-    let mut health = registry.start_health(ORG, t0);
-    assert!(matches!(
-        registry.poll(&mut health, t0),
-        vaultcred_core::Next::Http(_)
-    ));
-    registry.on_response(&mut health, Ok(forever.response()), t0);
-    assert!(matches!(registry.poll(&mut health, t0), vaultcred_core::Next::Done(ref h) if h.ok));
-    // The read made with the first token answers now: its refresh is that token's 0.8 × 3600 s.
-    registry.on_response(&mut op, Ok(fixture("kv2_read_value_200").response()), t0);
-    let vaultcred_core::Next::Done(Ok(c)) = registry.poll(&mut op, t0) else {
-        panic!()
-    };
+    let replay = Replay::new()
+        .recorded(&login)
+        .recorded(&forever)
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
+    let mut run = Interleave::new(approle_registry(RegistryOptions::default()), replay);
+    run.harness.latency_ms = 0;
+    run.start_resolve("read", ORG, KIND);
+    assert!(matches!(run.poll("read"), Polled::Http(_)));
+    run.answer("read");
+    assert!(
+        matches!(run.poll("read"), Polled::Http(_)),
+        "the read is out"
+    );
+    // Meanwhile a health check logs in again and gets a non-expiring token.
+    run.start_health("health", ORG);
+    assert!(matches!(run.poll("health"), Polled::Http(_)));
+    run.answer("health");
+    assert_eq!(run.poll("health"), Polled::Done);
+    assert!(run.report("health").ok);
+    // Now the read made with the first token answers: its refresh is that token's 0.8 × 3600 s.
+    run.answer("read");
+    assert_eq!(run.poll("read"), Polled::Done);
+    let c = run.resolved("read").unwrap();
     assert_eq!(c.refresh_at_ms(), START_MS + 2_880_000);
 }
