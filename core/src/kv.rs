@@ -124,6 +124,11 @@ fn parse_slow(
             format!("unreadable KV v2 response for {path}: {what}"),
         )
     };
+    if status == 404
+        && let Some(said) = crate::wire::mount_problem(body)
+    {
+        return Err((Reason::MountNotFound, scrubber.scrub(&said)));
+    }
     let envelope: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(_) if status == 404 => {

@@ -105,8 +105,8 @@ fn approle_logs_in_once_shares_the_token_across_kinds_and_relogs_at_80_percent()
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
     let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
     let a = h.resolve(ORG, KIND).unwrap();
-    // refreshAt = loginTime + 0.8 × 3600 s; the login answer arrived at +5 ms.
-    assert_eq!(a.refresh_at_ms(), START_MS + 5 + 2_880_000);
+    // refreshAt = loginTime + 0.8 × 3600 s; the login was sent at +0 ms (answered at +5 ms).
+    assert_eq!(a.refresh_at_ms(), START_MS + 2_880_000);
     let j = h.resolve(ORG, "jira-credentials").unwrap();
     let SecretValue::MultiField(fields) = j.value() else {
         panic!("multiField expected")
@@ -117,13 +117,13 @@ fn approle_logs_in_once_shares_the_token_across_kinds_and_relogs_at_80_percent()
     );
     assert_eq!(
         j.refresh_at_ms(),
-        START_MS + 5 + 2_880_000,
+        START_MS + 2_880_000,
         "same login, same deadline"
     );
     h.advance(2_880_000);
     let b = h.resolve(ORG, KIND).unwrap();
-    // Re-login sent at +2_880_015, answered at +2_880_020.
-    assert_eq!(b.refresh_at_ms(), START_MS + 2_880_020 + 2_880_000);
+    // Re-login sent at +2_880_015 (answered at +2_880_020).
+    assert_eq!(b.refresh_at_ms(), START_MS + 2_880_015 + 2_880_000);
     let logins = h
         .replay
         .sent()
@@ -160,7 +160,7 @@ fn kubernetes_rereads_the_jwt_at_every_login() {
         Ok(b"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJmaXJzdCJ9.c2ln\n".to_vec()),
     );
     let a = h.resolve(ORG, KIND).unwrap();
-    assert_eq!(a.refresh_at_ms(), START_MS + 5 + 2_764_800 * 800);
+    assert_eq!(a.refresh_at_ms(), START_MS + 2_764_800 * 800);
     let body: serde_json::Value = serde_json::from_slice(h.replay.sent()[0].body()).unwrap();
     assert_eq!(body["role"], "rensei-platform");
     assert_eq!(
@@ -225,15 +225,14 @@ fn a_403_with_a_cached_token_relogs_in_exactly_once() {
         .recorded_at(&fixture("permission_denied_403"), JIRA_PATH)
         .recorded(&login2)
         .recorded_at(&fixture("kv2_read_multifield_200"), JIRA_PATH)
-        // An ACL denial with the (cached) token: one re-login, retry denied again: give up.
+        // An ACL denial with the (cached) token: final at once, no re-login, token kept.
         .recorded_at(
             &fixture("acl_denied_403"),
             "/v1/secret/data/org_abc123/other",
         )
-        .recorded(&login)
         .recorded_at(
-            &fixture("acl_denied_403"),
-            "/v1/secret/data/org_abc123/other",
+            &fixture("kv2_read_value_200"),
+            "/v1/secret/data/org_abc123/third",
         );
     let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
     h.resolve(ORG, KIND).unwrap();
@@ -258,16 +257,70 @@ fn a_403_with_a_cached_token_relogs_in_exactly_once() {
         "multierror flattened: {}",
         e.message
     );
+    // Remembered for a short time: no request, no login (no secretId use) for a hot loop.
+    for _ in 0..3 {
+        let again = h.resolve(ORG, "other").unwrap_err();
+        assert_eq!(again.reason, Reason::PermissionDenied);
+    }
+    // The cached token still serves other kinds.
+    h.resolve(ORG, "third").unwrap();
+    let logins = h
+        .replay
+        .sent()
+        .iter()
+        .filter(|r| r.uri().path() == LOGIN)
+        .count();
+    assert_eq!(
+        logins, 2,
+        "the first login and the one after the revoked token"
+    );
+    assert!(h.replay.is_finished());
     finish(&h, "relogin_on_403");
 }
 
 #[test]
-fn token_mode_403_is_permission_denied_without_retry() {
-    let replay = Replay::new().recorded_at(&fixture("permission_denied_403"), KV_PATH);
+fn token_mode_403_tells_a_refused_token_from_an_acl_denial() {
+    let replay = Replay::new()
+        .recorded_at(&fixture("permission_denied_403"), KV_PATH)
+        .recorded_at(&fixture("invalid_token_403_v117"), KV_PATH)
+        .recorded_at(&fixture("acl_denied_403"), KV_PATH);
     let mut h = Harness::new(token_registry(), replay);
+    // Vault < 1.17 and 1.17+ shapes of a dead token: auth_failed, as health says.
+    for _ in 0..2 {
+        let e = h.resolve(ORG, KIND).unwrap_err();
+        assert_eq!(e.reason, Reason::AuthFailed, "{e}");
+    }
     let e = h.resolve(ORG, KIND).unwrap_err();
-    assert_eq!(e.reason, Reason::PermissionDenied);
+    assert_eq!(e.reason, Reason::PermissionDenied, "{e}");
+    assert!(h.replay.is_finished(), "no retry");
     finish(&h, "token_403");
+}
+
+#[test]
+fn a_wrong_mount_is_mount_not_found_not_missing() {
+    for (name, said) in [
+        (
+            "kv2_invalid_path_404",
+            "Invalid path for a versioned K/V secrets engine",
+        ),
+        ("no_handler_404", "no handler for route"),
+    ] {
+        let replay = Replay::new()
+            .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
+            .recorded_at(&fixture(name), JIRA_PATH);
+        let mut h = Harness::new(token_registry(), replay);
+        h.resolve(ORG, KIND).unwrap();
+        let e = h.resolve(ORG, "jira-credentials").unwrap_err();
+        assert_eq!(e.reason, Reason::MountNotFound, "{name}");
+        assert!(
+            e.message.starts_with("mount \"secret\" not found"),
+            "{name}: {}",
+            e.message
+        );
+        assert!(e.message.contains(said), "{name}: {}", e.message);
+        // The other kind's credential is still cached.
+        assert!(h.registry.cached(ORG, KIND, h.now()).is_some(), "{name}");
+    }
 }
 
 #[test]
@@ -288,14 +341,6 @@ fn missing_in_every_shape_vault_sends() {
         (
             "kv2_read_empty_data_200",
             "the secret at secret/data/org_abc123/anthropic-api-key has no non-null fields",
-        ),
-        (
-            "kv2_invalid_path_404",
-            "no secret at secret/data/org_abc123/anthropic-api-key: Vault warns: Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API endpoints to use. If using the Vault CLI, use 'vault kv get' for this operation.",
-        ),
-        (
-            "no_handler_404",
-            "no secret at secret/data/org_abc123/anthropic-api-key: no handler for route",
         ),
     ] {
         let mut h = Harness::new(
@@ -527,31 +572,36 @@ fn login_failures_are_auth_failed_and_never_show_the_secret_id() {
 }
 
 #[test]
-fn login_is_retried_on_5xx_but_not_on_429() {
+fn logins_retry_like_reads_honouring_retry_after() {
+    // Two failures (the default policy allows two retries): a rate-limit quota on the login
+    // path with Retry-After: 7, then an Enterprise replication lag (412).
     let replay = Replay::new()
         .then(
             Method::POST,
             LOGIN,
-            Ok(fixture("internal_error_500").response()),
-            "internal_error_500",
+            Ok(fixture("rate_limited_429").response()),
+            "rate_limited_429",
+        )
+        .then(
+            Method::POST,
+            LOGIN,
+            Ok(fixture("index_not_present_412").response()),
+            "index_not_present_412",
         )
         .recorded(&fixture("approle_login_200"))
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
     let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
-    h.resolve(ORG, KIND).unwrap();
+    let c = h.resolve(ORG, KIND).unwrap();
     assert!(h.replay.is_finished());
-    let replay = Replay::new().then(
-        Method::POST,
-        LOGIN,
-        Ok(fixture("rate_limited_429").response()),
-        "rate_limited_429",
+    // The token's lifetime counts from when the login that got it was sent, not answered.
+    assert_eq!(h.replay.sent().len(), 4);
+    assert!(c.refresh_at_ms() < c.resolved_at_ms() + 2_880_000);
+    assert!(
+        h.transcript().contains("… sleep 7000 ms"),
+        "Retry-After honoured:\n{}",
+        h.transcript()
     );
-    let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
-    assert_eq!(
-        h.resolve(ORG, KIND).unwrap_err().reason,
-        Reason::RateLimited
-    );
-    assert!(h.replay.is_finished());
+    finish(&h, "login_retries");
 }
 
 #[test]

@@ -10,9 +10,17 @@ use crate::error::{Reason, TransportError};
 use crate::provider::{Flight, LoginToken};
 use crate::refresh::{from_ms, token_deadline_ms};
 use crate::secret::SecretString;
-use crate::wire::{Call, classify_status};
+use crate::wire::{Call, classify_status, retry_after_secs};
 use http::Response;
 use std::path::PathBuf;
+
+/// A login request that is out: the flight it performs (if any), the JWT it carries (scrubbed
+/// from messages) and when it was sent.
+pub(super) struct Sent {
+    pub flight: Option<u64>,
+    pub jwt: Option<SecretString>,
+    pub sent_ms: u64,
+}
 
 impl<T: Task> Run<T> {
     /// Finds a token for the request: the org's valid login token, a login in flight elsewhere
@@ -120,7 +128,11 @@ impl<T: Task> Run<T> {
                 return self.send_request(ctx, now_ms, false);
             }
         };
-        self.phase = Phase::AwaitLogin { flight, jwt };
+        self.phase = Phase::AwaitLogin {
+            flight,
+            jwt,
+            sent_ms: now_ms,
+        };
         Next::Http(request)
     }
 
@@ -147,16 +159,20 @@ impl<T: Task> Run<T> {
         }
     }
 
-    /// The login answered: keep its token for the org, or retry, or fail (telling the
-    /// operations that waited for this login).
+    /// The login answered: keep its token for the org, or retry (429, 412, 5xx, connection
+    /// errors, honouring `Retry-After`), or fail (telling the operations that waited for it).
     pub(super) fn on_login_answer(
         &mut self,
         ctx: &mut Ctx<'_>,
         now_ms: u64,
-        flight: Option<u64>,
-        jwt: Option<SecretString>,
+        sent: Sent,
         response: Result<Response<Vec<u8>>, TransportError>,
     ) {
+        let Sent {
+            flight,
+            jwt,
+            sent_ms,
+        } = sent;
         let login = checked(ctx, jwt.as_ref(), "login", response).and_then(|response| {
             let scrubber = ctx.org.scrubber(jwt.as_ref());
             if response.status() == http::StatusCode::OK {
@@ -171,8 +187,8 @@ impl<T: Task> Run<T> {
                 Err(Failed {
                     reason: f.reason,
                     message: f.message,
-                    retryable: f.retryable && response.status().is_server_error(),
-                    retry_after: None,
+                    retryable: f.retryable,
+                    retry_after: retry_after_secs(&response),
                 })
             }
         });
@@ -182,7 +198,7 @@ impl<T: Task> Run<T> {
                 ctx.org.token = Some(LoginToken {
                     id,
                     token: login.token,
-                    deadline_ms: token_deadline_ms(now_ms, login.lease_secs),
+                    deadline_ms: token_deadline_ms(sent_ms, login.lease_secs),
                 });
                 ctx.release_flight(flight);
                 ctx.org.login_failure = None;

@@ -239,8 +239,20 @@ impl<T: Task> Run<T> {
             (Input::File(contents), Phase::AwaitJwt { flight }) => {
                 self.on_jwt(&mut ctx, now_ms, flight, contents);
             }
-            (Input::Response(response), Phase::AwaitLogin { flight, jwt }) => {
-                self.on_login_answer(&mut ctx, now_ms, flight, jwt, response);
+            (
+                Input::Response(response),
+                Phase::AwaitLogin {
+                    flight,
+                    jwt,
+                    sent_ms,
+                },
+            ) => {
+                let login = login::Sent {
+                    flight,
+                    jwt,
+                    sent_ms,
+                };
+                self.on_login_answer(&mut ctx, now_ms, login, response);
             }
             (Input::Response(response), Phase::AwaitAnswer { used, may_relogin }) => {
                 self.on_answer(&mut ctx, now_ms, used, may_relogin, response);

@@ -40,6 +40,8 @@ pub(crate) enum Phase<O> {
     AwaitLogin {
         flight: Option<u64>,
         jwt: Option<SecretString>,
+        /// When the login was sent: the token's lifetime counts from here.
+        sent_ms: u64,
     },
     /// The operation's request is out, made with `used`.
     AwaitAnswer { used: Used, may_relogin: bool },

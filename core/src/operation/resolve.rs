@@ -8,7 +8,7 @@ use crate::credential::{Credential, RotationEvent};
 use crate::error::{CredentialNotFound, Reason};
 use crate::kv::{KvRead, parse_read};
 use crate::path::validate_segment;
-use crate::provider::Provider;
+use crate::provider::{DENIED_FOR_MS, Provider};
 use crate::refresh::refresh_at_ms;
 use crate::secret::SecretString;
 use crate::wire::{Call, build_request, classify_status, retry_after_secs};
@@ -85,6 +85,13 @@ impl Task for Resolve {
         {
             return Begin::Done(Ok(Arc::clone(hit)));
         }
+        if let Some((until, message)) = org.denied.get(self.kind.as_str())
+            && now_ms < *until
+        {
+            let message =
+                format!("{message} (a denial is remembered for 10 s: not asked again meanwhile)");
+            return Begin::Fail(Reason::PermissionDenied, message);
+        }
         match org.config.auth {
             Auth::Token { .. } => Begin::Request,
             _ => Begin::AcquireToken,
@@ -123,7 +130,24 @@ impl Task for Resolve {
             let parsed = parse_read(status, response.body(), &path, &scrubber);
             drop(scrubber);
             return match parsed {
-                Ok(read) => Verdict::Done(Ok(self.store(ctx, org_id, read, used, now_ms))),
+                Ok(read) => {
+                    ctx.org.denied.remove(self.kind.as_str());
+                    Verdict::Done(Ok(self.store(ctx, org_id, read, used, now_ms)))
+                }
+                Err((Reason::MountNotFound, said)) => {
+                    // A misconfiguration, not an absent secret: nothing cached is evicted.
+                    let config = &ctx.org.config;
+                    let namespace = config
+                        .namespace
+                        .as_ref()
+                        .and_then(|n| n.to_str().ok())
+                        .map_or_else(String::new, |n| format!(" in namespace {n:?}"));
+                    let message = format!(
+                        "mount {:?}{namespace} not found, or not a KV v2 mount at {path}: {said}",
+                        config.mount
+                    );
+                    Verdict::Fail(Reason::MountNotFound, message)
+                }
                 Err((reason, message)) => {
                     if reason == Reason::Missing {
                         ctx.org.cache.remove(self.kind.as_str());
@@ -133,9 +157,19 @@ impl Task for Resolve {
             };
         }
         let f = classify_status(Call::Read, &response, &scrubber);
+        drop(scrubber);
         let message = format!("{} (reading {path})", f.message);
-        if status == 403 {
+        if status == 403 && f.reason == Reason::AuthFailed {
+            // The token was refused: a stale login token is replaced once.
             return Verdict::Denied(f.reason, message);
+        }
+        if status == 403 {
+            // An ACL denial: final, remembered for a short time, the token kept.
+            let until = now_ms.saturating_add(DENIED_FOR_MS);
+            ctx.org
+                .denied
+                .insert(self.kind.clone(), (until, message.clone()));
+            return Verdict::Fail(f.reason, message);
         }
         if !f.retryable {
             return Verdict::Fail(f.reason, message);
