@@ -7,6 +7,7 @@
 use crate::error::Reason;
 use crate::secret::{Scrubber, SecretString};
 use crate::wire::lease_secs;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -68,6 +69,53 @@ pub fn probe(data: &Map<String, Value>) -> Option<SecretValue> {
         })
         .collect();
     (!fields.is_empty()).then_some(SecretValue::MultiField(fields))
+}
+
+/// The fields of `data.data` as the exact JSON text Vault sent, so numbers keep their digits
+/// (`99999999999999999999` is not rewritten as `1e+20`).
+type RawFields = BTreeMap<String, Box<RawValue>>;
+
+/// [`probe`] over the raw fields: strings unescaped, numbers and booleans exactly as written,
+/// objects and arrays as compact JSON.
+fn probe_raw(data: &RawFields) -> Option<SecretValue> {
+    for field in PRIMARY_FIELDS {
+        if let Some(value) = data.get(field).and_then(|raw| raw_scalar(raw)) {
+            return Some(SecretValue::Value(SecretString::from(value)));
+        }
+    }
+    let fields: BTreeMap<String, SecretString> = data
+        .iter()
+        .filter_map(|(k, raw)| {
+            let text = match raw.get().as_bytes().first() {
+                Some(b'{' | b'[') => serde_json::from_str::<Value>(raw.get()).ok()?.to_string(),
+                _ => raw_scalar(raw)?,
+            };
+            Some((k.clone(), SecretString::from(text)))
+        })
+        .collect();
+    (!fields.is_empty()).then_some(SecretValue::MultiField(fields))
+}
+
+fn raw_scalar(raw: &RawValue) -> Option<String> {
+    let text = raw.get();
+    match text.as_bytes().first()? {
+        b'"' => serde_json::from_str::<String>(text).ok(),
+        b'n' | b'{' | b'[' => None,
+        _ => Some(text.to_owned()),
+    }
+}
+
+/// `data.data` of a body already known to have that shape, as raw fields.
+fn raw_data_fields(body: &[u8]) -> Option<RawFields> {
+    #[derive(serde::Deserialize)]
+    struct Outer {
+        data: Option<Inner>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Inner {
+        data: Option<RawFields>,
+    }
+    serde_json::from_slice::<Outer>(body).ok()?.data?.data
 }
 
 fn scalar(value: &Value) -> Option<String> {
@@ -186,7 +234,11 @@ fn parse_slow(
         }
         Some(_) => return Err(invalid("\"data.data\" is not an object")),
     };
-    match probe(data) {
+    let probed = match raw_data_fields(body) {
+        Some(raw) => probe_raw(&raw),
+        None => probe(data),
+    };
+    match probed {
         Some(value) => Ok(KvRead {
             value,
             version,
@@ -214,7 +266,7 @@ struct FastEnvelope {
 #[derive(serde::Deserialize)]
 struct FastOuter {
     #[serde(default)]
-    data: Option<Map<String, Value>>,
+    data: Option<RawFields>,
     #[serde(default)]
     metadata: Option<FastMetadata>,
 }
@@ -235,7 +287,7 @@ fn parse_fast(body: &[u8]) -> Option<KvRead> {
         return None;
     }
     let outer = envelope.data?;
-    let value = probe(outer.data.as_ref()?)?;
+    let value = probe_raw(outer.data.as_ref()?)?;
     Some(KvRead {
         value,
         version: outer.metadata.and_then(|m| m.version),

@@ -191,3 +191,26 @@ fn explains_deleted_and_destroyed() {
         "version 2 of the secret at p was destroyed"
     );
 }
+
+#[test]
+fn numbers_come_out_as_the_exact_text_vault_sent() {
+    let body = br#"{"data":{"data":{"value":99999999999999999999},"metadata":{"version":1}}}"#;
+    let read = parse_read(200, body, "p", &Scrubber::new(Vec::new())).unwrap();
+    match read.value {
+        SecretValue::Value(v) => assert_eq!(v.expose(), "99999999999999999999"),
+        other => panic!("{other:?}"),
+    }
+    let body = br#"{"data":{"data":{"port":5432,"ratio":1.50,"big":1e400}}}"#;
+    let read = parse_read(200, body, "p", &Scrubber::new(Vec::new())).unwrap();
+    let SecretValue::MultiField(fields) = read.value else {
+        panic!("multiField expected");
+    };
+    let shown: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.expose()))
+        .collect();
+    assert_eq!(
+        shown,
+        [("big", "1e400"), ("port", "5432"), ("ratio", "1.50")]
+    );
+}
