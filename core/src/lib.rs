@@ -103,8 +103,9 @@
 //! let SecretValue::Value(value) = credential.value() else { unreachable!() };
 //! assert_eq!(value.expose(), "sk-ant-api03-EXAMPLE");
 //! assert_eq!(credential.version(), Some(1));
-//! // AppRole: refreshAt = loginTime + 0.8 × lease_duration (3600 s).
-//! let login_time = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_932_000_003);
+//! // AppRole: refreshAt = loginTime + 0.8 × lease_duration (3600 s); the login time is when
+//! // the login was sent.
+//! let login_time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_932_000);
 //! assert_eq!(credential.refresh_at(), login_time + Duration::from_secs(2880));
 //! assert!(transport.is_finished());
 //!
