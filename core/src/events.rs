@@ -36,3 +36,39 @@ impl Events {
         self.dropped
     }
 }
+
+/// Most notices kept undrained; older ones are dropped.
+pub const MAX_PENDING_NOTICES: usize = 256;
+
+/// Something a host should log once (at `warn`): the core cannot log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    /// The org it concerns.
+    pub org_id: String,
+    /// What happened (redacted).
+    pub message: String,
+}
+
+/// Notices not drained yet, oldest first, bounded by [`MAX_PENDING_NOTICES`].
+#[derive(Debug, Default)]
+pub(crate) struct Notices {
+    queue: VecDeque<Notice>,
+}
+
+impl Notices {
+    /// Queues a notice, dropping the oldest when full.
+    pub(crate) fn push(&mut self, org_id: &str, message: String) {
+        if self.queue.len() >= MAX_PENDING_NOTICES {
+            self.queue.pop_front();
+        }
+        self.queue.push_back(Notice {
+            org_id: org_id.to_owned(),
+            message,
+        });
+    }
+
+    /// Takes every pending notice, oldest first.
+    pub(crate) fn drain(&mut self) -> impl Iterator<Item = Notice> + '_ {
+        self.queue.drain(..)
+    }
+}

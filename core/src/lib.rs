@@ -149,7 +149,7 @@ pub use error::{
     ConfigError, ConfigProblem, CredentialNotFound, Reason, RegisterError, SegmentError,
     TransportError, TransportErrorKind,
 };
-pub use events::MAX_PENDING_EVENTS;
+pub use events::{MAX_PENDING_EVENTS, MAX_PENDING_NOTICES, Notice};
 pub use kv::SecretValue;
 pub use operation::{HealthOp, Next, Operation, Outcome, ResolveOp, ResolveResult};
 pub use registry::{Registry, RegistryOptions};

@@ -4,7 +4,7 @@ use crate::config::VaultConfig;
 use crate::credential::{Credential, HealthReport, RotationEvent};
 use crate::error::{CredentialNotFound, Reason};
 use crate::error::{RegisterError, TransportError};
-use crate::events::Events;
+use crate::events::{Events, Notice, Notices};
 use crate::operation::{
     Ctx, Health, Inner, Input, Next, Operation, Outcome, Resolve, ResolveResult, Run,
 };
@@ -57,6 +57,14 @@ impl Default for RegistryOptions {
 ///
 /// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_932_000);
 /// let mut op = registry.start_resolve("org_abc123", "anthropic-api-key", now);
+/// // Token mode first learns the token's TTL…
+/// match registry.poll(&mut op, now) {
+///     Next::Http(request) => assert_eq!(request.uri(), "http://127.0.0.1:8200/v1/auth/token/lookup-self"),
+///     other => panic!("{other:?}"),
+/// }
+/// let lookup = br#"{"data":{"ttl":0,"renewable":false}}"#.to_vec();
+/// registry.on_response(&mut op, Ok(http::Response::new(lookup)), now);
+/// // …then reads.
 /// match registry.poll(&mut op, now) {
 ///     Next::Http(request) => assert_eq!(request.uri(), "http://127.0.0.1:8200/v1/secret/data/org_abc123/anthropic-api-key"),
 ///     other => panic!("{other:?}"),
@@ -74,6 +82,8 @@ pub struct Registry {
     pub(crate) options: RegistryOptions,
     pub(crate) jitter: Jitter,
     events: Events,
+    notices: Notices,
+    revocations: Vec<http::Request<Vec<u8>>>,
     ids: Ids,
 }
 
@@ -109,6 +119,8 @@ impl Registry {
             jitter: Jitter::new(options.jitter_seed),
             options,
             events: Events::default(),
+            notices: Notices::default(),
+            revocations: Vec::new(),
             ids: Ids::default(),
         }
     }
@@ -126,6 +138,7 @@ impl Registry {
             options,
             jitter,
             events,
+            notices,
             ids,
             ..
         } = self;
@@ -135,25 +148,98 @@ impl Registry {
             max_body: options.max_body_bytes,
             jitter,
             events,
+            notices,
             ids,
         })
     }
 
     /// Registers (or replaces) an org's config. Replacing drops the org's token and cache;
     /// operations in progress for it restart against the new config.
+    ///
+    /// The replaced config's login token is queued for revocation
+    /// ([`Registry::take_revocations`]).
     pub fn register(&mut self, org_id: &str, config: VaultConfig) -> Result<(), RegisterError> {
         validate_segment("orgId", org_id)?;
         let generation = self.ids.next();
-        self.orgs.insert(
+        let old = self.orgs.insert(
             org_id.to_owned(),
             Provider::new(config, generation, self.hasher.clone()),
         );
+        if let Some(old) = old {
+            self.retire(old);
+        }
         Ok(())
     }
 
-    /// Removes an org. Returns whether it was registered.
+    /// Removes an org. Returns whether it was registered. Its login token is queued for
+    /// revocation ([`Registry::take_revocations`]).
     pub fn unregister(&mut self, org_id: &str) -> bool {
-        self.orgs.remove(org_id).is_some()
+        match self.orgs.remove(org_id) {
+            Some(old) => {
+                self.retire(old);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Queues the `revoke-self` of a dropped provider's login token. Tokens of token mode are
+    /// the operator's, never revoked.
+    fn retire(&mut self, provider: Provider) {
+        if matches!(provider.config.auth, crate::config::Auth::Token { .. }) {
+            return;
+        }
+        if let Some(token) = provider.token {
+            let request = crate::auth::revoke_self_request(&provider.config, &token.token);
+            self.revocations.push(request);
+        }
+    }
+
+    /// Queues the revocation of every org's login token and forgets the tokens, for a host
+    /// shutting down; the orgs stay registered (a later resolve logs in again). Then send
+    /// [`Registry::take_revocations`].
+    pub fn shutdown(&mut self) {
+        let mut requests = Vec::new();
+        for provider in self.orgs.values_mut() {
+            if matches!(provider.config.auth, crate::config::Auth::Token { .. }) {
+                continue;
+            }
+            if let Some(token) = provider.token.take() {
+                requests.push(crate::auth::revoke_self_request(
+                    &provider.config,
+                    &token.token,
+                ));
+            }
+        }
+        self.revocations.extend(requests);
+    }
+
+    /// Takes the `revoke-self` requests queued by [`Registry::register`] (a replaced config),
+    /// [`Registry::unregister`] and [`Registry::shutdown`]. Send each once, best effort, off the
+    /// path of any resolve; the answer does not matter (a token that is already gone is fine).
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use vaultcred_core::{Next, Registry, VaultConfig};
+    ///
+    /// let mut registry = Registry::new();
+    /// let config = VaultConfig::approle("https://vault.example.com:8200", "secret", "r", "s")?;
+    /// registry.register("org_a", config)?;
+    /// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_932_000);
+    /// let mut op = registry.start_resolve("org_a", "k", now);
+    /// let Next::Http(_login) = registry.poll(&mut op, now) else { unreachable!() };
+    /// let answer = br#"{"auth":{"client_token":"hvs.EXAMPLE","lease_duration":3600,"renewable":true}}"#;
+    /// registry.on_response(&mut op, Ok(http::Response::new(answer.to_vec())), now);
+    ///
+    /// assert!(registry.unregister("org_a"));
+    /// let revocations = registry.take_revocations();
+    /// assert_eq!(revocations.len(), 1);
+    /// assert_eq!(revocations[0].uri().path(), "/v1/auth/token/revoke-self");
+    /// assert_eq!(revocations[0].headers()["x-vault-token"], "hvs.EXAMPLE");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn take_revocations(&mut self) -> Vec<http::Request<Vec<u8>>> {
+        std::mem::take(&mut self.revocations)
     }
 
     /// Whether an org is registered.
@@ -285,6 +371,12 @@ impl Registry {
     /// Takes every pending rotation event, oldest first.
     pub fn drain_events(&mut self) -> impl Iterator<Item = RotationEvent> + '_ {
         self.events.drain()
+    }
+
+    /// Takes every pending notice (things to log once, e.g. a token whose TTL cannot be
+    /// learnt), oldest first.
+    pub fn drain_notices(&mut self) -> impl Iterator<Item = Notice> + '_ {
+        self.notices.drain()
     }
 
     /// How many rotation events were dropped because nobody drained them.

@@ -44,7 +44,7 @@ fn a_poll_while_a_response_is_awaited_is_host_misuse() {
     assert!(matches!(registry.poll(&mut op, now()), Next::Http(_)));
     let message = misuse(registry.poll(&mut op, now()));
     assert!(
-        message.contains("a poll while awaiting the answer"),
+        message.contains("a poll while awaiting the token lookup"),
         "{message}"
     );
     assert!(message.contains("on_response"), "{message}");
@@ -74,7 +74,7 @@ fn a_file_while_a_response_is_awaited_is_host_misuse() {
     registry.on_file(&mut op, Ok(b"jwt".to_vec()), now());
     let message = misuse(registry.poll(&mut op, now()));
     assert!(
-        message.contains("a file while awaiting the answer"),
+        message.contains("a file while awaiting the token lookup"),
         "{message}"
     );
 }

@@ -55,6 +55,17 @@ fn run(
     .unwrap();
     registry.register(ORG, config).unwrap();
     let mut replay = Replay::new();
+    if matches!(mode, Mode::Token) {
+        // Token mode first learns the token's lifetime (here: a non-expiring token).
+        let lookup = r#"{"data":{"ttl":0,"renewable":false}}"#;
+        let lookup = response(200, lookup);
+        replay.push(
+            Method::GET,
+            "/v1/auth/token/lookup-self",
+            Ok(lookup),
+            "lookup",
+        );
+    }
     for (method, path, r) in replies {
         replay.push(method, path, Ok(r), "hostile");
     }

@@ -22,6 +22,12 @@ const LOGIN: &str = "/v1/auth/approle/login";
 const K8S_LOGIN: &str = "/v1/auth/kubernetes/login";
 const H: u64 = 3_600_000;
 
+/// Token mode first asks `lookup-self` (here the recorded root token: it never expires, so no
+/// renewal and the spec's hourly refresh).
+fn looked_up(replay: Replay) -> Replay {
+    replay.preceded_by("token_lookup_self_root_200").unwrap()
+}
+
 fn token_registry() -> Registry {
     let mut r = Registry::new();
     r.register(
@@ -69,7 +75,7 @@ fn token_mode_reads_caches_for_an_hour_then_rereads() {
         .fixture("kv2_read_value_200")
         .unwrap()
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
-    let mut h = Harness::new(token_registry(), replay);
+    let mut h = Harness::new(token_registry(), looked_up(replay));
     let first = h.resolve(ORG, KIND).unwrap();
     assert_eq!(value_of(&first), "sk-ant-api03-EXAMPLE");
     assert_eq!(first.version(), Some(1));
@@ -81,9 +87,14 @@ fn token_mode_reads_caches_for_an_hour_then_rereads() {
     // After refreshAt: read again.
     h.advance(20);
     let again = h.resolve(ORG, KIND).unwrap();
-    assert_eq!(again.resolved_at_ms(), START_MS + H + 20);
-    assert_eq!(h.replay.sent().len(), 2);
-    let sent = &h.replay.sent()[0];
+    // The lookup (first) took 5 ms: the first read resolved at +10.
+    assert_eq!(again.resolved_at_ms(), START_MS + H + 25);
+    assert_eq!(h.replay.sent().len(), 3, "one lookup-self, then two reads");
+    assert_eq!(
+        h.replay.sent()[0].uri().path(),
+        "/v1/auth/token/lookup-self"
+    );
+    let sent = &h.replay.sent()[1];
     assert_eq!(sent.headers()["x-vault-request"], "true");
     assert_eq!(
         sent.headers()["x-vault-token"],
@@ -95,13 +106,13 @@ fn token_mode_reads_caches_for_an_hour_then_rereads() {
 }
 
 #[test]
-fn approle_logs_in_once_shares_the_token_across_kinds_and_relogs_at_80_percent() {
-    let login = fixture("approle_login_200"); // lease_duration 3600
+fn approle_logs_in_once_shares_the_token_across_kinds_and_renews_at_80_percent() {
+    let login = fixture("approle_login_200"); // lease_duration 3600, renewable
     let replay = Replay::new()
         .recorded(&login)
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
         .recorded_at(&fixture("kv2_read_multifield_200"), JIRA_PATH)
-        .recorded(&login)
+        .recorded(&fixture("token_renew_self_200"))
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
     let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
     let a = h.resolve(ORG, KIND).unwrap();
@@ -122,7 +133,7 @@ fn approle_logs_in_once_shares_the_token_across_kinds_and_relogs_at_80_percent()
     );
     h.advance(2_880_000);
     let b = h.resolve(ORG, KIND).unwrap();
-    // Re-login sent at +2_880_015 (answered at +2_880_020).
+    // Renewed (not a new login), sent at +2_880_015 for another 3600 s.
     assert_eq!(b.refresh_at_ms(), START_MS + 2_880_015 + 2_880_000);
     let logins = h
         .replay
@@ -130,7 +141,14 @@ fn approle_logs_in_once_shares_the_token_across_kinds_and_relogs_at_80_percent()
         .iter()
         .filter(|r| r.uri().path() == LOGIN)
         .count();
-    assert_eq!(logins, 2);
+    assert_eq!(logins, 1);
+    let renewal = &h.replay.sent()[3];
+    assert_eq!(renewal.uri().path(), "/v1/auth/token/renew-self");
+    assert_eq!(renewal.body(), br#"{"increment":"3600s"}"#);
+    assert_eq!(
+        renewal.headers()["x-vault-token"],
+        h.replay.sent()[1].headers()["x-vault-token"]
+    );
     let body: serde_json::Value = serde_json::from_slice(h.replay.sent()[0].body()).unwrap();
     assert_eq!(
         body,
@@ -148,7 +166,14 @@ fn kubernetes_rereads_the_jwt_at_every_login() {
         VaultConfig::kubernetes(ADDR, "secret", "rensei-platform", Some("/jwt")).unwrap(),
     )
     .unwrap();
-    let login = fixture("kubernetes_login_200"); // lease 2764800
+    // Lease 2764800; made not renewable so the deadline brings a new login.
+    let login = fixture("kubernetes_login_200");
+    let login = login.clone().with_body(
+        login
+            .body_str()
+            .unwrap()
+            .replace("\"renewable\":true", "\"renewable\":false"),
+    );
     let replay = Replay::new()
         .recorded(&login)
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
@@ -284,7 +309,7 @@ fn token_mode_403_tells_a_refused_token_from_an_acl_denial() {
         .recorded_at(&fixture("permission_denied_403"), KV_PATH)
         .recorded_at(&fixture("invalid_token_403_v117"), KV_PATH)
         .recorded_at(&fixture("acl_denied_403"), KV_PATH);
-    let mut h = Harness::new(token_registry(), replay);
+    let mut h = Harness::new(token_registry(), looked_up(replay));
     // Vault < 1.17 and 1.17+ shapes of a dead token: auth_failed, as health says.
     for _ in 0..2 {
         let e = h.resolve(ORG, KIND).unwrap_err();
@@ -308,7 +333,7 @@ fn a_wrong_mount_is_mount_not_found_not_missing() {
         let replay = Replay::new()
             .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
             .recorded_at(&fixture(name), JIRA_PATH);
-        let mut h = Harness::new(token_registry(), replay);
+        let mut h = Harness::new(token_registry(), looked_up(replay));
         h.resolve(ORG, KIND).unwrap();
         let e = h.resolve(ORG, "jira-credentials").unwrap_err();
         assert_eq!(e.reason, Reason::MountNotFound, "{name}");
@@ -345,7 +370,7 @@ fn missing_in_every_shape_vault_sends() {
     ] {
         let mut h = Harness::new(
             token_registry(),
-            Replay::new().recorded_at(&fixture(name), KV_PATH),
+            looked_up(Replay::new().recorded_at(&fixture(name), KV_PATH)),
         );
         let e = h.resolve(ORG, KIND).unwrap_err();
         assert_eq!(e.reason, Reason::Missing, "{name}");
@@ -360,7 +385,7 @@ fn a_missing_secret_evicts_the_cache() {
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
         .recorded_at(&fixture("kv2_read_soft_deleted_404"), KV_PATH)
         .recorded_at(&fixture("kv2_read_missing_404"), KV_PATH);
-    let mut h = Harness::new(token_registry(), replay);
+    let mut h = Harness::new(token_registry(), looked_up(replay));
     h.resolve(ORG, KIND).unwrap();
     h.advance(H);
     assert_eq!(h.resolve(ORG, KIND).unwrap_err().reason, Reason::Missing);
@@ -373,7 +398,7 @@ fn a_missing_secret_evicts_the_cache() {
 fn kv_lease_sets_an_earlier_refresh() {
     let mut h = Harness::new(
         token_registry(),
-        Replay::new().recorded_at(&fixture("kv2_read_lease_200"), KV_PATH),
+        looked_up(Replay::new().recorded_at(&fixture("kv2_read_lease_200"), KV_PATH)),
     );
     let c = h.resolve(ORG, KIND).unwrap();
     // lease_duration 600 → 0.8 × 600 s = 480 s, earlier than the token-mode hour.
@@ -394,7 +419,7 @@ fn rotation_emits_an_event_with_old_and_new_versions() {
         .recorded_at(&v1, KV_PATH)
         .recorded_at(&v1, KV_PATH)
         .recorded_at(&v2, KV_PATH);
-    let mut h = Harness::new(token_registry(), replay);
+    let mut h = Harness::new(token_registry(), looked_up(replay));
     h.resolve(ORG, KIND).unwrap();
     h.advance(H);
     h.resolve(ORG, KIND).unwrap();
@@ -432,7 +457,7 @@ fn retries_5xx_and_honours_retry_after_then_gives_up() {
             &fixture("no_active_instance_503"),
             "/v1/secret/data/org_abc123/b",
         );
-    let mut h = Harness::new(token_registry(), replay);
+    let mut h = Harness::new(token_registry(), looked_up(replay));
     let t0 = h.now_ms;
     h.resolve(ORG, KIND).unwrap();
     // 500 → backoff in [125, 250] ms; 429 → Retry-After: 7 s honoured.
@@ -455,7 +480,7 @@ fn retries_5xx_and_honours_retry_after_then_gives_up() {
 fn sealed_fails_fast() {
     let mut h = Harness::new(
         token_registry(),
-        Replay::new().recorded_at(&fixture("sealed_503"), KV_PATH),
+        looked_up(Replay::new().recorded_at(&fixture("sealed_503"), KV_PATH)),
     );
     let e = h.resolve(ORG, KIND).unwrap_err();
     assert_eq!(e.reason, Reason::Sealed);
@@ -469,7 +494,7 @@ fn rate_limited_after_retries_run_out() {
         .recorded_at(&rl, KV_PATH)
         .recorded_at(&rl, KV_PATH)
         .recorded_at(&rl, KV_PATH);
-    let mut h = Harness::new(token_registry(), replay);
+    let mut h = Harness::new(token_registry(), looked_up(replay));
     let e = h.resolve(ORG, KIND).unwrap_err();
     assert_eq!(e.reason, Reason::RateLimited);
     assert!(h.replay.is_finished(), "3 attempts: 1 + max_retries 2");
@@ -497,7 +522,7 @@ fn transport_failures_map_to_reasons() {
                 "fault",
             );
         }
-        let mut h = Harness::new(token_registry(), replay);
+        let mut h = Harness::new(token_registry(), looked_up(replay));
         let e = h.resolve(ORG, KIND).unwrap_err();
         assert_eq!(e.reason, reason, "{kind:?}");
         assert!(!e.message.contains("CANARY"), "{}", e.message);
@@ -530,7 +555,7 @@ fn the_deadline_bounds_all_attempts() {
             "500",
         );
     }
-    let mut h = Harness::new(r, replay);
+    let mut h = Harness::new(r, looked_up(replay));
     h.latency_ms = 300;
     let t0 = h.now_ms;
     let e = h.resolve(ORG, KIND).unwrap_err();
@@ -632,12 +657,16 @@ fn kubernetes_login_refusals() {
 fn redirects_are_not_followed() {
     let mut h = Harness::new(
         token_registry(),
-        Replay::new().recorded_at(&fixture("standby_redirect_307"), KV_PATH),
+        looked_up(Replay::new().recorded_at(&fixture("standby_redirect_307"), KV_PATH)),
     );
     let e = h.resolve(ORG, KIND).unwrap_err();
     assert_eq!(e.reason, Reason::ServerError);
     assert!(e.message.contains("redirect"), "{}", e.message);
-    assert_eq!(h.replay.sent().len(), 1);
+    assert_eq!(
+        h.replay.sent().len(),
+        2,
+        "the lookup and the read, not the redirect"
+    );
 }
 
 #[test]
@@ -653,16 +682,17 @@ fn namespace_and_path_template_shape_the_request() {
     let path = "/v1/kv/platform/data/tenants/org_abc123/anthropic-api-key";
     let mut h = Harness::new(
         r,
-        Replay::new().recorded_at(&fixture("kv2_read_value_200"), path),
+        looked_up(Replay::new().recorded_at(&fixture("kv2_read_value_200"), path)),
     );
     h.resolve(ORG, KIND).unwrap();
     assert_eq!(h.replay.sent()[0].headers()["x-vault-namespace"], "team-a/");
+    assert_eq!(h.replay.sent()[1].headers()["x-vault-namespace"], "team-a/");
     finish(&h, "namespace_template");
 }
 
 #[test]
 fn invalid_kinds_never_reach_vault() {
-    let mut h = Harness::new(token_registry(), Replay::new());
+    let mut h = Harness::new(token_registry(), looked_up(Replay::new()));
     for kind in [
         "",
         "..",
@@ -683,10 +713,13 @@ fn invalid_kinds_never_reach_vault() {
 
 #[test]
 fn unconfigured_orgs_and_reregistration() {
+    // A new config is a new token: looked up again.
     let replay = Replay::new()
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
+        .fixture("token_lookup_self_root_200")
+        .unwrap()
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
-    let mut h = Harness::new(token_registry(), replay);
+    let mut h = Harness::new(token_registry(), looked_up(replay));
     let e = h.resolve("org_nobody", KIND).unwrap_err();
     assert_eq!(e.reason, Reason::NotConfigured);
     assert_eq!(
@@ -703,7 +736,7 @@ fn unconfigured_orgs_and_reregistration() {
         .unwrap();
     h.resolve(ORG, KIND).unwrap();
     assert_eq!(
-        h.replay.sent()[1].headers()["x-vault-token"],
+        h.replay.sent()[3].headers()["x-vault-token"],
         "hvs.SECONDtokenSECONDtoken02"
     );
     assert!(h.replay.is_finished());
@@ -714,43 +747,117 @@ fn unconfigured_orgs_and_reregistration() {
     );
 }
 
+const MOUNTS: &str = "/v1/sys/internal/ui/mounts/secret";
+const CAPS: &str = "/v1/sys/capabilities-self";
+const PROBE: &str = "/v1/secret/data/org_abc123/vaultcred-health-probe";
+
+fn json(status: u16, body: &str) -> vaultcred_fixtures::Reply {
+    Ok(http::Response::builder()
+        .status(status)
+        .body(body.as_bytes().to_vec())
+        .unwrap())
+}
+
+fn caps(list: &str) -> vaultcred_fixtures::Reply {
+    let path = "secret/data/org_abc123/vaultcred-health-probe";
+    json(
+        200,
+        &format!(
+            r#"{{"capabilities":{list},"{path}":{list},"data":{{"capabilities":{list},"{path}":{list}}}}}"#
+        ),
+    )
+}
+
 #[test]
-fn health_checks_each_mode() {
-    // Token mode: lookup-self.
+fn health_is_a_test_resolve_with_no_side_effects() {
+    let forbidden = r#"{"errors":["1 error occurred:\n\t* permission denied\n\n"]}"#;
     let replay = Replay::new()
-        .fixture("token_lookup_self_200")
-        .unwrap()
-        .recorded_at(
-            &fixture("permission_denied_403"),
-            "/v1/auth/token/lookup-self",
-        );
-    let mut h = Harness::new(token_registry(), replay);
+        // 1. All checks pass: lookup-self (first use of the token), mount, capabilities.
+        .recorded_at(&fixture("sys_internal_ui_mounts_kv2_200"), MOUNTS)
+        .then(
+            Method::POST,
+            CAPS,
+            caps(r#"["read","list"]"#),
+            "capabilities read",
+        )
+        // 2. The mount endpoint is forbidden (no such mount looks the same): the capability
+        // check passes, so a probe read must show the mount exists — it does not.
+        .then(
+            Method::GET,
+            MOUNTS,
+            json(403, r#"{"errors":["permission denied"]}"#),
+            "403",
+        )
+        .then(Method::POST, CAPS, caps(r#"["read"]"#), "capabilities read")
+        .recorded_at(&fixture("no_handler_404"), PROBE)
+        // 3. A KV version 1 mount.
+        .then(
+            Method::GET,
+            MOUNTS,
+            json(200, r#"{"data":{"type":"kv","options":{"version":"1"}}}"#),
+            "kv v1",
+        )
+        // 4. The policy cannot read the org's path.
+        .recorded_at(&fixture("sys_internal_ui_mounts_kv2_200"), MOUNTS)
+        .then(Method::POST, CAPS, caps(r#"["deny"]"#), "capabilities deny")
+        // 5. No default policy: both check endpoints forbidden; the probe read stands in.
+        .then(Method::GET, MOUNTS, json(403, forbidden), "403 acl")
+        .then(Method::POST, CAPS, json(403, forbidden), "403 acl")
+        .recorded_at(&fixture("kv2_read_missing_404"), PROBE);
+    let mut h = Harness::new(token_registry(), looked_up(replay));
     let ok = h.health(ORG);
     assert_eq!(
         ok.to_json(),
-        serde_json::json!({"ok": true, "latencyMs": 5})
+        serde_json::json!({"ok": true, "latencyMs": 15, "checks": ["auth", "mount", "kv_v2", "read_capability"]})
     );
-    let bad = h.health(ORG);
-    assert!(!bad.ok);
-    assert_eq!(bad.error.as_ref().unwrap().reason, Reason::AuthFailed);
-    // AppRole: a login; a good one is kept for later resolves.
-    let replay = Replay::new()
-        .recorded(&fixture("approle_login_200"))
-        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
-        .recorded(&fixture("approle_login_invalid_400"));
-    let mut h2 = Harness::new(approle_registry(RegistryOptions::default()), replay);
-    assert!(h2.health(ORG).ok);
-    h2.resolve(ORG, KIND).unwrap();
-    let bad = h2.health(ORG);
+    let wrong_mount = h.health(ORG);
     assert_eq!(
-        bad.to_json(),
-        serde_json::json!({"ok": false, "error": "auth_failed: login refused: HTTP 400: invalid role or secret ID"})
+        wrong_mount.error.as_ref().unwrap().reason,
+        Reason::MountNotFound
     );
-    assert!(h2.replay.is_finished());
-    let unconfigured = h2.health("org_nobody");
+    assert_eq!(wrong_mount.to_json()["reason"], "mount_not_found");
+    let v1 = h.health(ORG);
+    assert_eq!(v1.error.as_ref().unwrap().reason, Reason::NotKvV2);
+    assert!(
+        v1.error.as_ref().unwrap().message.contains("KV version 1"),
+        "{v1:?}"
+    );
+    let denied = h.health(ORG);
+    assert_eq!(
+        denied.error.as_ref().unwrap().reason,
+        Reason::PermissionDenied
+    );
+    let degraded = h.health(ORG);
+    assert!(degraded.ok, "{degraded:?}");
+    assert_eq!(degraded.checks, ["auth", "probe_read"]);
+    assert!(h.replay.is_finished());
+    let unconfigured = h.health("org_nobody");
     assert_eq!(unconfigured.error.unwrap().reason, Reason::NotConfigured);
-    h.transcript();
-    insta::assert_snapshot!("health", format!("{}\n{}", h.transcript(), h2.transcript()));
+    finish(&h, "health");
+}
+
+#[test]
+fn ten_health_checks_of_an_approle_org_log_in_once_and_share_the_token_with_resolves() {
+    let mut replay = Replay::new().recorded(&fixture("approle_login_200"));
+    for _ in 0..10 {
+        replay = replay
+            .recorded_at(&fixture("sys_internal_ui_mounts_kv2_200"), MOUNTS)
+            .then(Method::POST, CAPS, caps(r#"["read"]"#), "capabilities read");
+    }
+    let replay = replay.recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
+    let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
+    for _ in 0..10 {
+        assert!(h.health(ORG).ok);
+    }
+    h.resolve(ORG, KIND).unwrap();
+    let logins = h
+        .replay
+        .sent()
+        .iter()
+        .filter(|r| r.uri().path() == LOGIN)
+        .count();
+    assert_eq!(logins, 1, "no secretId spent by health checks");
+    assert!(h.replay.is_finished());
 }
 
 #[test]
@@ -865,7 +972,7 @@ fn hostile_200s_are_invalid_responses() {
     ] {
         let mut h = Harness::new(
             token_registry(),
-            Replay::new().recorded_at(&ok.clone().with_body(body), KV_PATH),
+            looked_up(Replay::new().recorded_at(&ok.clone().with_body(body), KV_PATH)),
         );
         let e = h.resolve(ORG, KIND).unwrap_err();
         assert_eq!(e.reason, Reason::InvalidResponse, "{body}");
@@ -873,10 +980,10 @@ fn hostile_200s_are_invalid_responses() {
     }
     let mut h = Harness::new(
         token_registry(),
-        Replay::new().recorded_at(
+        looked_up(Replay::new().recorded_at(
             &ok.clone().with_status(StatusCode::NO_CONTENT).with_body(""),
             KV_PATH,
-        ),
+        )),
     );
     assert_eq!(h.resolve(ORG, KIND).unwrap_err().reason, Reason::Missing);
 }
@@ -892,7 +999,9 @@ fn refresh_is_bounded_by_the_token_the_read_used_even_if_it_was_replaced_meanwhi
     );
     let replay = Replay::new()
         .recorded(&login)
+        .recorded_at(&fixture("permission_denied_403"), JIRA_PATH)
         .recorded(&forever)
+        .recorded_at(&fixture("kv2_read_multifield_200"), JIRA_PATH)
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
     let mut run = Interleave::new(approle_registry(RegistryOptions::default()), replay);
     run.harness.latency_ms = 0;
@@ -903,12 +1012,18 @@ fn refresh_is_bounded_by_the_token_the_read_used_even_if_it_was_replaced_meanwhi
         matches!(run.poll("read"), Polled::Http(_)),
         "the read is out"
     );
-    // Meanwhile a health check logs in again and gets a non-expiring token.
-    run.start_health("health", ORG);
-    assert!(matches!(run.poll("health"), Polled::Http(_)));
-    run.answer("health");
-    assert_eq!(run.poll("health"), Polled::Done);
-    assert!(run.report("health").ok);
+    // Meanwhile another kind finds the token revoked, logs in again and gets a non-expiring
+    // token.
+    run.start_resolve("other", ORG, "jira-credentials");
+    for _ in 0..3 {
+        assert!(matches!(run.poll("other"), Polled::Http(_)));
+        run.answer("other");
+    }
+    assert_eq!(run.poll("other"), Polled::Done);
+    assert_eq!(
+        run.resolved("other").unwrap().refresh_at_ms(),
+        START_MS + 3_600_000
+    );
     // Now the read made with the first token answers: its refresh is that token's 0.8 × 3600 s.
     run.answer("read");
     assert_eq!(run.poll("read"), Polled::Done);

@@ -1,7 +1,7 @@
 //! The narrow view of the registry a step gets: its own org, and the registry-wide parts a step
 //! may use (retry policy, body cap, jitter, event queue, id counter).
 
-use crate::events::Events;
+use crate::events::{Events, Notices};
 use crate::provider::{Ids, Provider};
 use crate::retry::{Jitter, RetryPolicy};
 
@@ -14,6 +14,7 @@ pub(crate) struct Ctx<'a> {
     pub max_body: usize,
     pub jitter: &'a mut Jitter,
     pub events: &'a mut Events,
+    pub notices: &'a mut Notices,
     pub ids: &'a mut Ids,
 }
 

@@ -7,8 +7,8 @@ use super::{Ctx, Next, Phase, Resume, Run};
 use crate::auth::{approle_request, kubernetes_request, parse_login};
 use crate::config::Auth;
 use crate::error::{Reason, TransportError};
-use crate::provider::{Flight, LoginToken};
-use crate::refresh::{from_ms, token_deadline_ms};
+use crate::provider::{Flight, LoginToken, TokenState};
+use crate::refresh::from_ms;
 use crate::secret::SecretString;
 use crate::wire::{Call, classify_status, retry_after_secs};
 use http::Response;
@@ -23,15 +23,18 @@ pub(super) struct Sent {
 }
 
 impl<T: Task> Run<T> {
-    /// Finds a token for the request: the org's valid login token, a login in flight elsewhere
-    /// (wait for it), or a login of this operation's own (it becomes the org's flight).
+    /// Finds a token for the request: the org's fresh token, a login (or renewal, or lookup)
+    /// in flight elsewhere (wait for it), or one of this operation's own: a renewal of a
+    /// renewable token past its deadline, a lookup of a token-mode token not yet known, else a
+    /// login. What this operation starts becomes the org's flight.
     pub(super) fn acquire_token(
         &mut self,
         ctx: &mut Ctx<'_>,
         now_ms: u64,
         may_relogin: bool,
     ) -> Next<T::Output> {
-        if ctx.org.valid_token(now_ms).is_some() {
+        let state = ctx.org.token_state(now_ms);
+        if state == TokenState::Fresh {
             return self.send_request(ctx, now_ms, may_relogin);
         }
         if let Some(f) = ctx.org.flight
@@ -48,7 +51,11 @@ impl<T: Task> Run<T> {
             id,
             deadline_ms: self.deadline_ms,
         });
-        self.begin_login(ctx, now_ms, Some(id))
+        match state {
+            TokenState::Renew => self.send_renew(ctx, now_ms, id),
+            TokenState::Lookup => self.send_lookup(ctx, now_ms, id),
+            TokenState::Fresh | TokenState::Login => self.begin_login(ctx, now_ms, Some(id)),
+        }
     }
 
     /// Polled while another operation logs in: its failure is this operation's, its token is
@@ -66,7 +73,7 @@ impl<T: Task> Run<T> {
             let (reason, message) = (*reason, message.clone());
             return self.fail(ctx, None, now_ms, reason, message);
         }
-        if ctx.org.valid_token(now_ms).is_some() {
+        if ctx.org.token_state(now_ms) == TokenState::Fresh {
             // A token fresh from a login: a 403 on the read is a real denial.
             return self.send_request(ctx, now_ms, false);
         }
@@ -195,11 +202,13 @@ impl<T: Task> Run<T> {
         match login {
             Ok(login) => {
                 let id = ctx.ids.next();
-                ctx.org.token = Some(LoginToken {
+                ctx.org.token = Some(LoginToken::new(
                     id,
-                    token: login.token,
-                    deadline_ms: token_deadline_ms(sent_ms, login.lease_secs),
-                });
+                    login.token,
+                    sent_ms,
+                    login.lease_secs,
+                    login.renewable,
+                ));
                 ctx.release_flight(flight);
                 ctx.org.login_failure = None;
                 self.retries = 0;
@@ -224,7 +233,7 @@ impl<T: Task> Run<T> {
     }
 
     /// Fails the operation and its login flight: operations waiting for it fail the same way.
-    fn fail_login(
+    pub(super) fn fail_login(
         &mut self,
         ctx: &mut Ctx<'_>,
         flight: Option<u64>,

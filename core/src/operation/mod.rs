@@ -14,12 +14,14 @@ mod ctx;
 mod health;
 mod login;
 mod phase;
+mod renew;
 mod request;
 mod resolve;
 mod task;
 
 pub(crate) use ctx::Ctx;
 pub(crate) use health::Health;
+pub use health::PROBE_KIND;
 pub(crate) use phase::Used;
 use phase::{Phase, Resume};
 pub(crate) use resolve::Resolve;
@@ -254,6 +256,12 @@ impl<T: Task> Run<T> {
                 };
                 self.on_login_answer(&mut ctx, now_ms, login, response);
             }
+            (Input::Response(response), Phase::AwaitRenew { flight, sent_ms }) => {
+                self.on_renew_answer(&mut ctx, now_ms, flight, sent_ms, response);
+            }
+            (Input::Response(response), Phase::AwaitLookup { flight, sent_ms }) => {
+                self.on_lookup_answer(&mut ctx, now_ms, flight, sent_ms, response);
+            }
             (Input::Response(response), Phase::AwaitAnswer { used, may_relogin }) => {
                 self.on_answer(&mut ctx, now_ms, used, may_relogin, response);
             }
@@ -306,6 +314,8 @@ impl<T: Task> Run<T> {
             Resume::AcquireToken { may_relogin } => self.acquire_token(ctx, now_ms, may_relogin),
             Resume::Login { flight } => self.begin_login(ctx, now_ms, flight),
             Resume::SendLogin { flight, jwt } => self.send_login(ctx, now_ms, flight, Some(jwt)),
+            Resume::Renew { flight } => self.send_renew(ctx, now_ms, flight),
+            Resume::Lookup { flight } => self.send_lookup(ctx, now_ms, flight),
             Resume::Request { may_relogin } => self.send_request(ctx, now_ms, may_relogin),
         }
     }

@@ -24,6 +24,10 @@ pub(crate) enum Resume {
         flight: Option<u64>,
         jwt: SecretString,
     },
+    /// Renew the org's token (`renew-self`), owning `flight`.
+    Renew { flight: u64 },
+    /// Learn the token's lifetime (`lookup-self`, token mode), owning `flight`.
+    Lookup { flight: u64 },
     /// Send the operation's request with the org's token.
     Request { may_relogin: bool },
 }
@@ -43,6 +47,10 @@ pub(crate) enum Phase<O> {
         /// When the login was sent: the token's lifetime counts from here.
         sent_ms: u64,
     },
+    /// The `renew-self` of the org's token is out.
+    AwaitRenew { flight: u64, sent_ms: u64 },
+    /// The `lookup-self` of the org's token is out (token mode).
+    AwaitLookup { flight: u64, sent_ms: u64 },
     /// The operation's request is out, made with `used`.
     AwaitAnswer { used: Used, may_relogin: bool },
     /// A retry backoff: resume at `until_ms`.
@@ -58,21 +66,31 @@ impl<O> Phase<O> {
             Phase::WaitLogin { .. } => "waiting for another login",
             Phase::AwaitJwt { .. } => "awaiting the JWT file",
             Phase::AwaitLogin { .. } => "awaiting the login answer",
+            Phase::AwaitRenew { .. } => "awaiting the token renewal",
+            Phase::AwaitLookup { .. } => "awaiting the token lookup",
             Phase::AwaitAnswer { .. } => "awaiting the answer",
             Phase::Backoff { .. } => "backing off",
             Phase::Done(_) => "done",
         }
     }
 
-    /// The login this operation performs for its org, if any (released when it ends).
+    /// The login, renewal or lookup this operation performs for its org, if any (released when
+    /// it ends).
     pub(super) fn flight(&self) -> Option<u64> {
         match self {
             Phase::AwaitJwt { flight } | Phase::AwaitLogin { flight, .. } => *flight,
-            Phase::Ready(Resume::Login { flight } | Resume::SendLogin { flight, .. })
-            | Phase::Backoff {
-                then: Resume::Login { flight } | Resume::SendLogin { flight, .. },
-                ..
-            } => *flight,
+            Phase::AwaitRenew { flight, .. } | Phase::AwaitLookup { flight, .. } => Some(*flight),
+            Phase::Ready(resume) | Phase::Backoff { then: resume, .. } => resume.flight(),
+            _ => None,
+        }
+    }
+}
+
+impl Resume {
+    fn flight(&self) -> Option<u64> {
+        match self {
+            Resume::Login { flight } | Resume::SendLogin { flight, .. } => *flight,
+            Resume::Renew { flight } | Resume::Lookup { flight } => Some(*flight),
             _ => None,
         }
     }

@@ -69,18 +69,15 @@ impl<T: Task> Run<T> {
             return done;
         }
         let org = &*ctx.org;
-        let (token, used) = match &org.config.auth {
-            Auth::Token { token } => (token, Used::default()),
-            _ => match org.valid_token(now_ms) {
-                Some(t) => (
-                    &t.token,
-                    Used {
-                        token_id: Some(t.id),
-                        deadline_ms: t.deadline_ms,
-                    },
-                ),
-                None => return self.acquire_token(ctx, now_ms, may_relogin),
-            },
+        let (token, used) = match org.fresh_token(now_ms) {
+            Some(t) => (
+                &t.token,
+                Used {
+                    token_id: Some(t.id),
+                    deadline_ms: t.deadline_ms,
+                },
+            ),
+            None => return self.acquire_token(ctx, now_ms, may_relogin),
         };
         let request = self.task.request(org, &self.org_id, token);
         self.phase = Phase::AwaitAnswer { used, may_relogin };
@@ -109,6 +106,10 @@ impl<T: Task> Run<T> {
         match verdict {
             Verdict::Done(outcome) => {
                 self.finish(outcome);
+            }
+            Verdict::Continue => {
+                self.retries = 0;
+                self.phase = Phase::Ready(Resume::Request { may_relogin });
             }
             Verdict::Denied(..) if may_relogin && !token_mode => {
                 // The cached login token may have been revoked: drop it and log in again, once.

@@ -34,8 +34,10 @@ pub enum Verdict<O> {
     },
     /// Failed for good.
     Fail(Reason, String),
-    /// Vault answered 403: a stale login token (log in again, once) or a real denial.
+    /// Vault refused the token (403): a stale login token is replaced once, else this fails.
     Denied(Reason, String),
+    /// Make the task's next request (with the same token).
+    Continue,
 }
 
 /// A kind of operation. Sealed: only [`super::Resolve`] and [`super::Health`] implement it.
