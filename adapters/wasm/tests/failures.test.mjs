@@ -143,6 +143,34 @@ test("a body over the cap is invalid_response, whether announced or streamed", a
   }
 });
 
+test("a 5xx is retried after a backoff (setTimeout), then the read succeeds", async () => {
+  // In front of DevVault: the first request gets a 502, later ones are passed through.
+  let seen = 0;
+  const proxy = await localServer(async (req, res) => {
+    seen++;
+    if (seen === 1) {
+      res.writeHead(502, { "content-type": "application/json" });
+      res.end('{"errors":["upstream hiccup"]}');
+      return;
+    }
+    const upstream = await fetch(dev.addr + req.url, { method: req.method, headers: { "x-vault-token": req.headers["x-vault-token"] } });
+    res.writeHead(upstream.status, { "content-type": "application/json" });
+    res.end(Buffer.from(await upstream.arrayBuffer()));
+  });
+  try {
+    const client = new Client({ maxRetries: 2 });
+    client.register("org_abc123", tokenConfig(proxy.url, dev.rootToken));
+    const started = Date.now();
+    const c = await within(10000, client.resolve("org_abc123", "anthropic-api-key"));
+    assert.equal(c.value, "sk-ant-api03-WASM-TEST");
+    assert.equal(seen, 2);
+    // The first backoff waits 125 to 250 ms (base 250 ms, jitter in [d/2, d]).
+    assert.ok(Date.now() - started >= 120, `retried after ${Date.now() - started} ms`);
+  } finally {
+    await proxy.close();
+  }
+});
+
 test("not_configured: an org never registered", async () => {
   const e = await rejection(new Client().resolve("org_unknown", "anthropic-api-key"));
   assert.equal(e.reason, "not_configured");

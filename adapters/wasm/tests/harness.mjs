@@ -66,7 +66,15 @@ export async function startDevServer({ timeoutMs = 20000, lifetimeSecs = 600 } =
   const kill = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill(bounded ? "SIGTERM" : "SIGKILL");
   };
+  // Killed with this process: at exit, and on the signals a test runner or CI sends on timeout
+  // (node --test ends a file that overruns --test-timeout with SIGTERM; no exit handler runs).
+  const signals = { SIGTERM: 143, SIGINT: 130, SIGHUP: 129 };
+  const onSignal = (signal) => {
+    kill();
+    process.exit(signals[signal]);
+  };
   process.once("exit", kill);
+  for (const signal of Object.keys(signals)) process.once(signal, onSignal);
   let out = "";
   let err = "";
   const info = await new Promise((resolve, reject) => {
@@ -103,6 +111,7 @@ export async function startDevServer({ timeoutMs = 20000, lifetimeSecs = 600 } =
     stop() {
       kill();
       process.removeListener("exit", kill);
+      for (const signal of Object.keys(signals)) process.removeListener(signal, onSignal);
     },
     tokenConfig(token = info.rootToken) {
       return JSON.stringify({ addr: info.addr, mount: "secret", authMode: "token", token });
