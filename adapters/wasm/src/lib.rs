@@ -36,11 +36,20 @@
 //! only for one step of an operation, never across an `await` or while JavaScript runs, so any
 //! number of resolves may be in flight at once and share one login per org.
 //!
-//! ## Conformance expectations that do not apply
+//! ## Conformance
 //!
 //! The workspace's conformance suite (`tests/conformance.rs`) runs against the Rust adapters;
-//! `adapters/wasm/tests/*.test.mjs` covers this one against `vaultcred dev-server`. Not applicable
-//! here:
+//! `adapters/wasm/tests/*.test.mjs` (`node --test`, against `vaultcred dev-server`) runs its
+//! scenarios through this package: every auth mode, probing and `multiField`, path templates, no
+//! request before `refreshAt`, relogin at the token's deadline, exactly one relogin after a
+//! revoked token, a rotation event, single-flight logins, health ok and failing, each failure
+//! reason (`missing`, `permission_denied`, `auth_failed`, `invalid_kind`, `timeout`,
+//! `unreachable`, `server_error` for a redirect, `invalid_response` over the body cap,
+//! `jwt_unreadable`, `not_configured`), the timeout, and canaries never leaking. Time-based
+//! scenarios move the host clock (`Date.now`) instead of sleeping. The namespace header is not
+//! exercised there: DevVault's namespace requirement is set only from Rust.
+//!
+//! Expectations that do not apply here:
 //!
 //! - **TLS settings** (CA bundle, client certificate, disabling verification): the runtime's
 //!   `fetch` owns TLS and its trust store (e.g. `NODE_EXTRA_CA_CERTS` in Node); a TLS failure is

@@ -131,6 +131,10 @@ export async function startDevServer({ timeoutMs = 20000, lifetimeSecs = 600 } =
       const body = await admin(info, "POST", `/v1/${mount}/data/${secretPath}`, { data });
       return body.data.version;
     },
+    /** Revokes a token through DevVault's HTTP API. */
+    async revokeToken(token) {
+      await admin(info, "POST", "/v1/auth/token/revoke", { token });
+    },
     /** A token with only these policies (e.g. ["default"]: no read on secrets). */
     async createToken(policies) {
       const body = await admin(info, "POST", "/v1/auth/token/create", { policies, no_default_policy: false });
@@ -158,7 +162,9 @@ export function countFetches() {
   globalThis.fetch = (input, init) => {
     const url = typeof input === "string" ? input : input.url;
     const method = init?.method ?? (typeof input === "string" ? "GET" : input.method);
-    requests.push({ method, path: new URL(url).pathname });
+    // The package passes a Request; its token header is kept for the relogin tests.
+    const token = typeof input === "string" ? undefined : input.headers.get("x-vault-token");
+    requests.push({ method, path: new URL(url).pathname, token });
     return original(input, init);
   };
   return {
