@@ -72,6 +72,7 @@ impl LoginToken {
 impl LoginToken {
     /// Adopts a renewal sent at `at_ms` that granted `lease_secs`; a renewal granting less than
     /// the lease asked for means the token nears its max TTL: it is not renewed again.
+    /// A grant of 0 s (a token-mode token at its end) keeps it until Vault refuses it.
     pub(crate) fn renewed(&mut self, at_ms: u64, lease_secs: u64, renewable: bool) {
         let capped = lease_secs < self.lease_secs;
         let token = std::mem::take(&mut self.token);

@@ -242,6 +242,17 @@ impl Registry {
         std::mem::take(&mut self.revocations)
     }
 
+    /// Drops the cached credential of `kind` for `org_id` (and a remembered denial of it), so
+    /// the next resolve reads Vault; the org's token is kept. Returns whether a credential was
+    /// cached. For a host that learns of a rotation out of band.
+    pub fn invalidate(&mut self, org_id: &str, kind: &str) -> bool {
+        let Some(provider) = self.orgs.get_mut(org_id) else {
+            return false;
+        };
+        provider.denied.remove(kind);
+        provider.cache.remove(kind).is_some()
+    }
+
     /// Whether an org is registered.
     pub fn is_registered(&self, org_id: &str) -> bool {
         self.orgs.contains_key(org_id)

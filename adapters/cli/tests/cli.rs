@@ -559,8 +559,12 @@ fn health_ok_and_failures() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let lines = out.lines();
     assert_eq!(lines.len(), 1);
-    assert_eq!(keys(&lines[0]), ["ok", "latencyMs"]);
+    assert_eq!(keys(&lines[0]), ["ok", "latencyMs", "checks"]);
     assert_eq!(lines[0]["ok"], true);
+    assert_eq!(
+        lines[0]["checks"],
+        serde_json::json!(["auth", "mount", "kv_v2", "read_capability"])
+    );
     assert!(lines[0]["latencyMs"].is_u64());
     assert_eq!(dev.count("POST", "/v1/auth/approle/login"), 1);
 
@@ -577,8 +581,12 @@ fn health_ok_and_failures() {
         .args(["health", "--org", ORG]));
     assert_eq!(out.code, 1);
     let lines = out.lines();
-    assert_eq!(keys(&lines[0]), ["ok", "error"]);
+    assert_eq!(
+        keys(&lines[0]),
+        ["ok", "error", "reason", "latencyMs", "checks"]
+    );
     assert_eq!(lines[0]["ok"], false);
+    assert_eq!(lines[0]["reason"], "auth_failed");
     assert!(!lines[0]["error"].as_str().unwrap().is_empty());
 
     dev.seal();

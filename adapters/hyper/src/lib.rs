@@ -113,6 +113,12 @@ impl Client {
         self.shared.lock().register(org_id, config)
     }
 
+    /// Drops the cached credential of `kind` for `org_id`: the next resolve reads Vault (the
+    /// org's token is kept). Returns whether one was cached.
+    pub fn invalidate(&self, org_id: &str, kind: &str) -> bool {
+        self.shared.lock().invalidate(org_id, kind)
+    }
+
     /// Removes an org. Returns whether it was registered.
     pub fn unregister(&self, org_id: &str) -> bool {
         self.shared.lock().unregister(org_id)

@@ -32,6 +32,7 @@ type Cycle = Pin<
 ///     match event {
 ///         WatchEvent::Resolved(c) => println!("{} ready (v{:?})", c.kind(), c.version()),
 ///         WatchEvent::Rotated { current, .. } => println!("{} rotated", current.kind()),
+///         WatchEvent::Recovered(c) => println!("{} back", c.kind()),
 ///         WatchEvent::Failed(e) => eprintln!("{e}"),
 ///     }
 /// }

@@ -123,6 +123,12 @@ impl Client {
         result
     }
 
+    /// Drops the cached credential of `kind` for `org_id`: the next resolve reads Vault (the
+    /// org's token is kept). Returns whether one was cached.
+    pub fn invalidate(&self, org_id: &str, kind: &str) -> bool {
+        self.shared.lock().invalidate(org_id, kind)
+    }
+
     /// Removes an org. Returns whether it was registered.
     pub fn unregister(&self, org_id: &str) -> bool {
         let removed = self.shared.lock().unregister(org_id);

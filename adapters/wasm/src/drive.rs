@@ -48,6 +48,8 @@ pub(crate) struct Health {
     pub(crate) latency_ms: u64,
     /// The reason's wire name and the redacted message, when it failed.
     pub(crate) error: Option<(&'static str, String)>,
+    /// The checks passed (`auth`, `mount`, `kv_v2`, `read_capability`, `probe_read`).
+    pub(crate) checks: Vec<&'static str>,
 }
 
 /// A rotation event.
@@ -152,6 +154,7 @@ impl Core {
         let report: HealthReport = self.drive(host, op).await;
         Health {
             latency_ms: report.latency_ms,
+            checks: report.checks,
             error: match (report.ok, report.error) {
                 (true, _) => None,
                 (false, Some(e)) => Some((e.reason.as_str(), e.message)),

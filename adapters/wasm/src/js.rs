@@ -45,8 +45,8 @@ export interface Credential {
 
 /** Outcome of {@link Client.health}. */
 export type Health =
-  | { ok: true; latencyMs: number }
-  | { ok: false; latencyMs: number; error: string; reason: Reason };
+  | { ok: true; latencyMs: number; checks: string[] }
+  | { ok: false; latencyMs: number; error: string; reason: Reason; checks: string[] };
 
 /** A credential's value or version changed on refresh. */
 export interface RotationEvent {
@@ -113,7 +113,7 @@ pub(crate) fn credential(c: &Resolved) -> JsValue {
     out.into()
 }
 
-/// `{ ok: true, latencyMs }` or `{ ok: false, latencyMs, error, reason }`.
+/// `{ ok: true, latencyMs, checks }` or `{ ok: false, latencyMs, error, reason, checks }`.
 pub(crate) fn health(h: &Health) -> JsValue {
     let out = Object::new();
     set(&out, "ok", &h.error.is_none().into());
@@ -122,6 +122,11 @@ pub(crate) fn health(h: &Health) -> JsValue {
         set(&out, "error", &format!("{reason}: {message}").into());
         set(&out, "reason", &(*reason).into());
     }
+    let checks = js_sys::Array::new();
+    for check in &h.checks {
+        checks.push(&JsValue::from_str(check));
+    }
+    set(&out, "checks", &checks);
     out.into()
 }
 

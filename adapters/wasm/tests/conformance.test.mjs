@@ -1,5 +1,5 @@
 // The conformance suite's scenarios (tests/conformance.rs) that the other files do not cover,
-// run through the WebAssembly package: path templates, relogin at the token's deadline, and
+// run through the WebAssembly package: path templates, renewal at the token's deadline, and
 // exactly one relogin after a revoked token.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -34,13 +34,17 @@ test("a path template places the read; the org stays one segment", async () => {
   try {
     const c = await client.resolve("org_abc123", "db");
     assert.deepEqual({ ...c.multiField }, { password: "db-WASM-TEST", user: "app" });
-    assert.deepEqual(fetches.requests.map((r) => r.path), ["/v1/secret/data/tenants/org_abc123/db"]);
+    // Token mode learns the token's TTL first (lookup-self), then reads.
+    assert.deepEqual(fetches.requests.map((r) => r.path), [
+      "/v1/auth/token/lookup-self",
+      "/v1/secret/data/tenants/org_abc123/db",
+    ]);
   } finally {
     fetches.restore();
   }
 });
 
-test("past the login token's deadline the next resolve logs in again", async () => {
+test("past the login token's deadline the next resolve renews it (no new login)", async () => {
   const client = new Client();
   client.register("org_abc123", dev.approleConfig());
   const first = await client.resolve("org_abc123", "anthropic-api-key");
@@ -52,7 +56,7 @@ test("past the login token's deadline the next resolve logs in again", async () 
     assert.equal(again.value, first.value);
     assert.deepEqual(
       fetches.requests.map((r) => `${r.method} ${r.path}`),
-      ["POST /v1/auth/approle/login", "GET /v1/secret/data/org_abc123/anthropic-api-key"],
+      ["POST /v1/auth/token/renew-self", "GET /v1/secret/data/org_abc123/anthropic-api-key"],
     );
   } finally {
     fetches.restore();

@@ -16,8 +16,9 @@ test("health is ok for token, AppRole and Kubernetes configs", async () => {
     const client = new Client({ readFile: (p) => readFile(p, "utf8") });
     client.register("org_abc123", config);
     const h = await client.health("org_abc123");
-    assert.deepEqual(Object.keys(h).sort(), ["latencyMs", "ok"]);
-    assert.equal(h.ok, true);
+    assert.deepEqual(Object.keys(h).sort(), ["checks", "latencyMs", "ok"]);
+    assert.equal(h.ok, true, JSON.stringify(h));
+    assert.deepEqual(h.checks, ["auth", "mount", "kv_v2", "read_capability"]);
     assert.ok(Number.isInteger(h.latencyMs) && h.latencyMs >= 0 && h.latencyMs < 5000);
   }
 });

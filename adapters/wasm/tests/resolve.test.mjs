@@ -72,7 +72,8 @@ test("Kubernetes reads the JWT through the readFile callback at login", async ()
   assert.deepEqual(paths, [dev.jwtPath]);
   const h = await client.health("org_abc123");
   assert.equal(h.ok, true, JSON.stringify(h));
-  assert.equal(paths.length, 2, "the JWT is re-read at every login");
+  assert.deepEqual(h.checks, ["auth", "mount", "kv_v2", "read_capability"]);
+  assert.equal(paths.length, 1, "health uses the cached token: no second login, no JWT read");
 });
 
 test("a synchronous readFile callback works too", async () => {

@@ -98,6 +98,11 @@ impl<T: Task> Run<T> {
         });
         let token_mode = matches!(ctx.org.config.auth, Auth::Token { .. });
         let after = match answer {
+            Ok(Some(Ok(renewed))) if renewed.lease_secs == 0 && !token_mode => {
+                // Nothing left to grant: the token is at its max TTL.
+                ctx.org.token = None;
+                After::Login
+            }
             Ok(Some(Ok(renewed))) => match &mut ctx.org.token {
                 Some(token) => {
                     token.renewed(sent_ms, renewed.lease_secs, renewed.renewable);
