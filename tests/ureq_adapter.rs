@@ -6,7 +6,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
-use vaultcred_fixtures::{DevVault, Fault, FaultRule, PathMatch};
+use vaultcred_devvault::{DevVault, Fault, FaultRule, PathMatch};
 use vaultcred_ureq::{Client, Credential, Reason, RetryPolicy, SecretValue, VaultConfig};
 
 fn assert_send_sync_clone<T: Send + Sync + Clone + 'static>() {}

@@ -41,12 +41,30 @@
 mod transport;
 mod watch;
 
-pub use transport::{BuildError, ClientBuilder};
 pub use vaultcred_core::{
     Credential, CredentialNotFound, HealthReport, Reason, RegisterError, RetryPolicy,
     RotationEvent, SecretValue, VaultConfig,
 };
+pub use vaultcred_host::{BuildError, Origin, Setting};
 pub use watch::{Watch, WatchEvent};
+
+/// Settings of a [`Client`]: timeouts, body cap, TLS material and server name, retry policy,
+/// jitter seed, and the Go client's `VAULT_*` variables ([`ClientBuilder::from_env`]). Start
+/// with [`Client::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// use vaultcred_hyper::{Client, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .timeout(Duration::from_secs(5))
+///     .max_body_bytes(256 * 1024)
+///     .retry(RetryPolicy::none())
+///     .build()?;
+/// # drop(client);
+/// # Ok::<(), vaultcred_hyper::BuildError>(())
+/// ```
+pub type ClientBuilder = vaultcred_host::Builder<Client>;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -69,7 +87,8 @@ pub struct Client {
 
 struct Shared {
     registry: Mutex<Registry>,
-    /// Signalled after every `on_response`/`on_file`, waking tasks in `Next::WaitForLogin`.
+    /// Signalled after every `on_response`/`on_file` and on `register`/`unregister`, waking
+    /// tasks in `Next::WaitForLogin`.
     progress: Notify,
     events: broadcast::Sender<RotationEvent>,
     transport: transport::Transport,
@@ -111,12 +130,16 @@ impl Client {
 
     /// Registers (or replaces) an org's Vault config. Replacing drops its token and cache.
     pub fn register(&self, org_id: &str, config: VaultConfig) -> Result<(), RegisterError> {
-        self.shared.lock().register(org_id, config)
+        let result = self.shared.lock().register(org_id, config);
+        self.shared.progress.notify_waiters(); // waiters for the old config's login re-check
+        result
     }
 
     /// Removes an org. Returns whether it was registered.
     pub fn unregister(&self, org_id: &str) -> bool {
-        self.shared.lock().unregister(org_id)
+        let removed = self.shared.lock().unregister(org_id);
+        self.shared.progress.notify_waiters();
+        removed
     }
 
     /// Resolves credential `kind` of `org_id`: from the cache while fresh, else from Vault.

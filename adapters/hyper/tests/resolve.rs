@@ -4,7 +4,7 @@
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use vaultcred_fixtures::{DevVault, Fault, FaultRule, PathMatch};
+use vaultcred_devvault::{DevVault, Fault, FaultRule, PathMatch};
 use vaultcred_hyper::{Client, Credential, Reason, RetryPolicy, SecretValue, VaultConfig};
 
 const LOGIN: &str = "/v1/auth/approle/login";

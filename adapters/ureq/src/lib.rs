@@ -39,21 +39,40 @@
 //! (`HTTPS_PROXY`, `NO_PROXY`…), as the Vault CLI does.
 #![forbid(unsafe_code)]
 
-mod builder;
 mod transport;
 
-pub use builder::{BuildError, ClientBuilder};
 pub use vaultcred_core::{
     Credential, CredentialNotFound, HealthReport, Reason, RegisterError, RetryPolicy,
     RotationEvent, SecretValue, VaultConfig,
 };
+pub use vaultcred_host::{BuildError, Origin, Setting};
+
+/// Configures a [`Client`]: timeouts, body cap, TLS material, retry policy, jitter seed, and
+/// the Go client's `VAULT_*` variables ([`ClientBuilder::from_env`]). Start with
+/// [`Client::builder`]. The TLS server name setting is refused ([`BuildError::Unsupported`]):
+/// ureq cannot verify against another name than the URL's host.
+///
+/// ```
+/// use std::time::Duration;
+/// use vaultcred_ureq::{Client, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .timeout(Duration::from_secs(5))
+///     .max_body_bytes(256 * 1024)
+///     .retry(RetryPolicy::none())
+///     .build()?;
+/// # drop(client);
+/// # Ok::<(), vaultcred_ureq::BuildError>(())
+/// ```
+pub type ClientBuilder = vaultcred_host::Builder<Client>;
 
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 use tracing::{debug, info, warn};
 use transport::Transport;
-use vaultcred_core::{Next, Operation, Outcome, Registry, RegistryOptions};
+use vaultcred_core::{Next, Operation, Outcome, Registry};
+use vaultcred_host::{Connect, Setup};
 
 /// A Vault credential client for threaded code: `Send + Sync`, and cheap to clone (clones share
 /// the registry, the cache and the connection pool).
@@ -95,24 +114,14 @@ impl Client {
 
     /// A client with the defaults: 30 s per HTTP call, 1 MiB body cap, web PKI roots, the
     /// default [`RetryPolicy`].
+    ///
+    /// # Panics
+    ///
+    /// Never in practice: the default setup always builds.
     pub fn new() -> Client {
-        let builder = ClientBuilder::default();
-        Client::from_parts(&builder, ureq::tls::TlsConfig::default())
-    }
-
-    pub(crate) fn from_parts(builder: &ClientBuilder, tls: ureq::tls::TlsConfig) -> Client {
-        let options = RegistryOptions {
-            retry: builder.retry.clone(),
-            jitter_seed: builder.seed(),
-            max_body_bytes: builder.max_body_bytes,
-        };
-        Client {
-            shared: Arc::new(Shared {
-                registry: Mutex::new(Registry::with_options(options)),
-                changed: Condvar::new(),
-                transport: Transport::new(builder.timeout, tls, builder.max_body_bytes),
-                subscribers: Mutex::new(Vec::new()),
-            }),
+        match Client::builder().build() {
+            Ok(client) => client,
+            Err(e) => panic!("the default vaultcred client failed to build: {e}"),
         }
     }
 
@@ -187,6 +196,23 @@ impl Client {
         let (tx, rx) = mpsc::channel();
         lock(&self.shared.subscribers).push(tx);
         rx
+    }
+}
+
+impl Connect for Client {
+    const CLIENT: &'static str = "vaultcred-ureq";
+    const UNSUPPORTED: &'static [Setting] = &[Setting::TlsServerName];
+
+    fn connect(setup: Setup) -> Result<Client, BuildError> {
+        let transport = Transport::new(&setup)?;
+        Ok(Client {
+            shared: Arc::new(Shared {
+                registry: Mutex::new(Registry::with_options(setup.registry_options())),
+                changed: Condvar::new(),
+                transport,
+                subscribers: Mutex::new(Vec::new()),
+            }),
+        })
     }
 }
 
