@@ -15,15 +15,16 @@ mod cmd;
 mod conn;
 mod failure;
 mod output;
+mod transport;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
+use clap::{CommandFactory as _, FromArgMatches as _};
 
 use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     init_logging(cli.verbose);
     let result = match &cli.command {
         Command::Resolve(args) => cmd::resolve::run(args),
@@ -31,13 +32,31 @@ fn main() -> ExitCode {
         Command::Watch(args) => cmd::watch::run(args),
         Command::Seal(args) => cmd::seal::run_seal(args),
         Command::Open(args) => cmd::seal::run_open(args),
+        #[cfg(feature = "dev")]
         Command::DevServer(args) => cmd::dev_server::run(args),
+        #[cfg(feature = "dev")]
         Command::Demo => cmd::demo::run(),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => failure.report(),
     }
+}
+
+/// Parses the command line, noting which connection values came from `VAULT_*` variables (so
+/// errors name what the user set: the flag or the variable).
+fn parse() -> Cli {
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Some((_, sub)) = matches.subcommand() {
+        match &mut cli.command {
+            Command::Resolve(args) => args.conn.note_sources(sub),
+            Command::Health(args) => args.conn.note_sources(sub),
+            Command::Watch(args) => args.conn.note_sources(sub),
+            _ => {}
+        }
+    }
+    cli
 }
 
 /// `-v`: debug events of the `vaultcred*` targets (the CLI and the adapters) on stderr;
