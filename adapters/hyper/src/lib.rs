@@ -37,6 +37,7 @@
 //! A `Client` keeps pooled connections whose tasks run on the tokio runtime that opened them:
 //! use one client within one runtime.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod transport;
 mod watch;

@@ -38,6 +38,7 @@
 //! `info`, failed resolves at `warn`. HTTP proxies are taken from the usual environment variables
 //! (`HTTPS_PROXY`, `NO_PROXY`…), as the Vault CLI does.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod transport;
 
