@@ -153,6 +153,23 @@ pub(crate) enum Command {
     #[cfg(feature = "dev")]
     #[command(after_help = DEMO_EXAMPLES)]
     Demo,
+    /// Not in this build (it needs the `dev` feature): says so.
+    #[cfg(not(feature = "dev"))]
+    #[command(name = "dev-server", hide = true)]
+    DevServer(WithoutDev),
+    /// Not in this build (it needs the `dev` feature): says so.
+    #[cfg(not(feature = "dev"))]
+    #[command(hide = true)]
+    Demo(WithoutDev),
+}
+
+/// The arguments of a subcommand this build does not have, whatever they are.
+#[cfg(not(feature = "dev"))]
+#[derive(Debug, Args)]
+pub(crate) struct WithoutDev {
+    /// Ignored.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub(crate) rest: Vec<String>,
 }
 
 /// How to reach Vault: a config file or the `VAULT_*` environment variables.

@@ -39,6 +39,11 @@ fn main() -> ExitCode {
         Command::DevServer(args) => cmd::dev_server::run(args),
         #[cfg(feature = "dev")]
         Command::Demo => cmd::demo::run(),
+        #[cfg(not(feature = "dev"))]
+        Command::DevServer(_) | Command::Demo(_) => Err(failure::Failure::usage(
+            "dev-server and demo are not in this build of vaultcred: it was built without the \
+             `dev` feature (DevVault); install with default features to get them",
+        )),
     };
     match result {
         Ok(code) => ExitCode::from(code),

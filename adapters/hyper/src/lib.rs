@@ -36,6 +36,20 @@
 //!
 //! A `Client` keeps pooled connections whose tasks run on the tokio runtime that opened them:
 //! use one client within one runtime.
+//!
+//! Like the Go client, a builder can take its transport settings from `VAULT_CACERT`,
+//! `VAULT_CAPATH`, `VAULT_CLIENT_CERT`/`VAULT_CLIENT_KEY`, `VAULT_SKIP_VERIFY`,
+//! `VAULT_TLS_SERVER_NAME`, `VAULT_CLIENT_TIMEOUT` and `VAULT_MAX_RETRIES`; a method called on it
+//! still wins:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use vaultcred_hyper::ClientBuilder;
+//!
+//! let client = ClientBuilder::from_env()?.timeout(Duration::from_secs(10)).build()?;
+//! # drop(client);
+//! # Ok::<(), vaultcred_hyper::BuildError>(())
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

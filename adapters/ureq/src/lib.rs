@@ -37,6 +37,20 @@
 //! exchange (method, path, status, latency) at `debug`, completed resolves and rotations at
 //! `info`, failed resolves at `warn`. HTTP proxies are taken from the usual environment variables
 //! (`HTTPS_PROXY`, `NO_PROXY`…), as the Vault CLI does.
+//!
+//! Like the Go client, a builder can take its transport settings from `VAULT_CACERT`,
+//! `VAULT_CAPATH`, `VAULT_CLIENT_CERT`/`VAULT_CLIENT_KEY`, `VAULT_SKIP_VERIFY`,
+//! `VAULT_TLS_SERVER_NAME`, `VAULT_CLIENT_TIMEOUT` and `VAULT_MAX_RETRIES`; a method called on it
+//! still wins:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use vaultcred_ureq::ClientBuilder;
+//!
+//! let client = ClientBuilder::from_env()?.timeout(Duration::from_secs(10)).build()?;
+//! # drop(client);
+//! # Ok::<(), vaultcred_ureq::BuildError>(())
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
