@@ -94,12 +94,13 @@ fn namespace_and_path_template<H: Host>() {
         .find(|r| r.path == "/v1/secret/data/tenants/org_a/db")
         .unwrap();
     assert_eq!(read.header("x-vault-namespace"), Some("team-a/"));
-    // Without the namespace the server answers as Vault does for an unknown route.
+    // Without the namespace the server answers as Vault does for an unknown route: a
+    // misconfiguration (mount_not_found), not an absent secret.
     h.register(
         "org_b",
         VaultConfig::token(&w.dev.url(), "secret", &token).unwrap(),
     );
-    assert_eq!(w.reason(h.resolve("org_b", "db")), Reason::Missing);
+    assert_eq!(w.reason(h.resolve("org_b", "db")), Reason::MountNotFound);
 }
 
 fn no_request_before_refresh_at<H: Host>() {

@@ -83,6 +83,37 @@ pub struct RotationEvent {
     pub at_ms: u64,
 }
 
+impl RotationEvent {
+    /// The one rotation rule: a credential rotated when its value or its version changed.
+    /// Returns the event announcing `new` replacing `old`, or `None` if nothing changed.
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use vaultcred_core::{Next, Registry, RotationEvent, VaultConfig};
+    /// # let mut registry = Registry::new();
+    /// # registry.register("org_a", VaultConfig::token("http://127.0.0.1:8200", "secret", "hvs.x")?)?;
+    /// # let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_932_000);
+    /// # let body = br#"{"data":{"data":{"value":"v1"},"metadata":{"version":1}}}"#;
+    /// # let mut op = registry.start_resolve("org_a", "k", now);
+    /// # let Next::Http(_) = registry.poll(&mut op, now) else { unreachable!() };
+    /// # registry.on_response(&mut op, Ok(http::Response::new(body.to_vec())), now);
+    /// # let Next::Done(Ok(credential)) = registry.poll(&mut op, now) else { unreachable!() };
+    /// // The same credential twice: no rotation.
+    /// assert!(RotationEvent::between(&credential, &credential).is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn between(old: &Credential, new: &Credential) -> Option<RotationEvent> {
+        let rotated = old.value != new.value || old.version != new.version;
+        rotated.then(|| RotationEvent {
+            org_id: new.org_id.clone(),
+            kind: new.kind.clone(),
+            old_version: old.version,
+            new_version: new.version,
+            at_ms: new.resolved_at_ms,
+        })
+    }
+}
+
 /// Outcome of a health check: `{ok: true, latencyMs}` or `{ok: false, error}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HealthReport {

@@ -11,6 +11,24 @@ use std::collections::HashMap;
 pub(crate) type Hasher = foldhash::fast::FixedState;
 use std::sync::Arc;
 
+/// The registry's counter of unique ids (registrations, logins, tokens).
+#[derive(Debug)]
+pub(crate) struct Ids(u64);
+
+impl Default for Ids {
+    fn default() -> Self {
+        Ids(1)
+    }
+}
+
+impl Ids {
+    /// A new id, never handed out before by this registry.
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 += 1;
+        self.0
+    }
+}
+
 /// A login token with its lifetime.
 pub(crate) struct LoginToken {
     /// Unique id, so a 403 invalidates only the token the read was made with.
@@ -40,7 +58,14 @@ pub(crate) struct Provider {
     /// The last JWT read, kept only to scrub it from messages.
     pub last_jwt: Option<SecretString>,
     pub cache: HashMap<String, Arc<Credential>, Hasher>,
+    /// Kinds Vault's ACL denied recently: (until when, the message), so a hot loop of denied
+    /// resolves costs no request each time (see [`DENIED_FOR_MS`]).
+    pub denied: HashMap<String, (u64, String), Hasher>,
 }
+
+/// How long an ACL denial of a kind is remembered: resolves of that kind fail at once, without
+/// a request, for this long (a policy fix is seen within this time).
+pub(crate) const DENIED_FOR_MS: u64 = 10_000;
 
 impl Provider {
     pub(crate) fn new(config: VaultConfig, generation: u64, hasher: Hasher) -> Self {
@@ -51,7 +76,8 @@ impl Provider {
             flight: None,
             login_failure: None,
             last_jwt: None,
-            cache: HashMap::with_hasher(hasher),
+            cache: HashMap::with_hasher(hasher.clone()),
+            denied: HashMap::with_hasher(hasher),
         }
     }
 

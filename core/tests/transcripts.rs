@@ -11,7 +11,7 @@ use vaultcred_core::{
     TransportErrorKind, VaultConfig,
 };
 use vaultcred_fixtures::recorded::recorded;
-use vaultcred_fixtures::{Harness, Replay, START_MS};
+use vaultcred_fixtures::{Harness, Interleave, Polled, Replay, START_MS};
 
 const ADDR: &str = "https://vault.example.com:8200";
 const ORG: &str = "org_abc123";
@@ -105,8 +105,8 @@ fn approle_logs_in_once_shares_the_token_across_kinds_and_relogs_at_80_percent()
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
     let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
     let a = h.resolve(ORG, KIND).unwrap();
-    // refreshAt = loginTime + 0.8 × 3600 s; the login answer arrived at +5 ms.
-    assert_eq!(a.refresh_at_ms(), START_MS + 5 + 2_880_000);
+    // refreshAt = loginTime + 0.8 × 3600 s; the login was sent at +0 ms (answered at +5 ms).
+    assert_eq!(a.refresh_at_ms(), START_MS + 2_880_000);
     let j = h.resolve(ORG, "jira-credentials").unwrap();
     let SecretValue::MultiField(fields) = j.value() else {
         panic!("multiField expected")
@@ -117,13 +117,13 @@ fn approle_logs_in_once_shares_the_token_across_kinds_and_relogs_at_80_percent()
     );
     assert_eq!(
         j.refresh_at_ms(),
-        START_MS + 5 + 2_880_000,
+        START_MS + 2_880_000,
         "same login, same deadline"
     );
     h.advance(2_880_000);
     let b = h.resolve(ORG, KIND).unwrap();
-    // Re-login sent at +2_880_015, answered at +2_880_020.
-    assert_eq!(b.refresh_at_ms(), START_MS + 2_880_020 + 2_880_000);
+    // Re-login sent at +2_880_015 (answered at +2_880_020).
+    assert_eq!(b.refresh_at_ms(), START_MS + 2_880_015 + 2_880_000);
     let logins = h
         .replay
         .sent()
@@ -160,7 +160,7 @@ fn kubernetes_rereads_the_jwt_at_every_login() {
         Ok(b"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJmaXJzdCJ9.c2ln\n".to_vec()),
     );
     let a = h.resolve(ORG, KIND).unwrap();
-    assert_eq!(a.refresh_at_ms(), START_MS + 5 + 2_764_800 * 800);
+    assert_eq!(a.refresh_at_ms(), START_MS + 2_764_800 * 800);
     let body: serde_json::Value = serde_json::from_slice(h.replay.sent()[0].body()).unwrap();
     assert_eq!(body["role"], "rensei-platform");
     assert_eq!(
@@ -225,15 +225,14 @@ fn a_403_with_a_cached_token_relogs_in_exactly_once() {
         .recorded_at(&fixture("permission_denied_403"), JIRA_PATH)
         .recorded(&login2)
         .recorded_at(&fixture("kv2_read_multifield_200"), JIRA_PATH)
-        // An ACL denial with the (cached) token: one re-login, retry denied again: give up.
+        // An ACL denial with the (cached) token: final at once, no re-login, token kept.
         .recorded_at(
             &fixture("acl_denied_403"),
             "/v1/secret/data/org_abc123/other",
         )
-        .recorded(&login)
         .recorded_at(
-            &fixture("acl_denied_403"),
-            "/v1/secret/data/org_abc123/other",
+            &fixture("kv2_read_value_200"),
+            "/v1/secret/data/org_abc123/third",
         );
     let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
     h.resolve(ORG, KIND).unwrap();
@@ -258,16 +257,70 @@ fn a_403_with_a_cached_token_relogs_in_exactly_once() {
         "multierror flattened: {}",
         e.message
     );
+    // Remembered for a short time: no request, no login (no secretId use) for a hot loop.
+    for _ in 0..3 {
+        let again = h.resolve(ORG, "other").unwrap_err();
+        assert_eq!(again.reason, Reason::PermissionDenied);
+    }
+    // The cached token still serves other kinds.
+    h.resolve(ORG, "third").unwrap();
+    let logins = h
+        .replay
+        .sent()
+        .iter()
+        .filter(|r| r.uri().path() == LOGIN)
+        .count();
+    assert_eq!(
+        logins, 2,
+        "the first login and the one after the revoked token"
+    );
+    assert!(h.replay.is_finished());
     finish(&h, "relogin_on_403");
 }
 
 #[test]
-fn token_mode_403_is_permission_denied_without_retry() {
-    let replay = Replay::new().recorded_at(&fixture("permission_denied_403"), KV_PATH);
+fn token_mode_403_tells_a_refused_token_from_an_acl_denial() {
+    let replay = Replay::new()
+        .recorded_at(&fixture("permission_denied_403"), KV_PATH)
+        .recorded_at(&fixture("invalid_token_403_v117"), KV_PATH)
+        .recorded_at(&fixture("acl_denied_403"), KV_PATH);
     let mut h = Harness::new(token_registry(), replay);
+    // Vault < 1.17 and 1.17+ shapes of a dead token: auth_failed, as health says.
+    for _ in 0..2 {
+        let e = h.resolve(ORG, KIND).unwrap_err();
+        assert_eq!(e.reason, Reason::AuthFailed, "{e}");
+    }
     let e = h.resolve(ORG, KIND).unwrap_err();
-    assert_eq!(e.reason, Reason::PermissionDenied);
+    assert_eq!(e.reason, Reason::PermissionDenied, "{e}");
+    assert!(h.replay.is_finished(), "no retry");
     finish(&h, "token_403");
+}
+
+#[test]
+fn a_wrong_mount_is_mount_not_found_not_missing() {
+    for (name, said) in [
+        (
+            "kv2_invalid_path_404",
+            "Invalid path for a versioned K/V secrets engine",
+        ),
+        ("no_handler_404", "no handler for route"),
+    ] {
+        let replay = Replay::new()
+            .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
+            .recorded_at(&fixture(name), JIRA_PATH);
+        let mut h = Harness::new(token_registry(), replay);
+        h.resolve(ORG, KIND).unwrap();
+        let e = h.resolve(ORG, "jira-credentials").unwrap_err();
+        assert_eq!(e.reason, Reason::MountNotFound, "{name}");
+        assert!(
+            e.message.starts_with("mount \"secret\" not found"),
+            "{name}: {}",
+            e.message
+        );
+        assert!(e.message.contains(said), "{name}: {}", e.message);
+        // The other kind's credential is still cached.
+        assert!(h.registry.cached(ORG, KIND, h.now()).is_some(), "{name}");
+    }
 }
 
 #[test]
@@ -288,14 +341,6 @@ fn missing_in_every_shape_vault_sends() {
         (
             "kv2_read_empty_data_200",
             "the secret at secret/data/org_abc123/anthropic-api-key has no non-null fields",
-        ),
-        (
-            "kv2_invalid_path_404",
-            "no secret at secret/data/org_abc123/anthropic-api-key: Vault warns: Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API endpoints to use. If using the Vault CLI, use 'vault kv get' for this operation.",
-        ),
-        (
-            "no_handler_404",
-            "no secret at secret/data/org_abc123/anthropic-api-key: no handler for route",
         ),
     ] {
         let mut h = Harness::new(
@@ -527,31 +572,36 @@ fn login_failures_are_auth_failed_and_never_show_the_secret_id() {
 }
 
 #[test]
-fn login_is_retried_on_5xx_but_not_on_429() {
+fn logins_retry_like_reads_honouring_retry_after() {
+    // Two failures (the default policy allows two retries): a rate-limit quota on the login
+    // path with Retry-After: 7, then an Enterprise replication lag (412).
     let replay = Replay::new()
         .then(
             Method::POST,
             LOGIN,
-            Ok(fixture("internal_error_500").response()),
-            "internal_error_500",
+            Ok(fixture("rate_limited_429").response()),
+            "rate_limited_429",
+        )
+        .then(
+            Method::POST,
+            LOGIN,
+            Ok(fixture("index_not_present_412").response()),
+            "index_not_present_412",
         )
         .recorded(&fixture("approle_login_200"))
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
     let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
-    h.resolve(ORG, KIND).unwrap();
+    let c = h.resolve(ORG, KIND).unwrap();
     assert!(h.replay.is_finished());
-    let replay = Replay::new().then(
-        Method::POST,
-        LOGIN,
-        Ok(fixture("rate_limited_429").response()),
-        "rate_limited_429",
+    // The token's lifetime counts from when the login that got it was sent, not answered.
+    assert_eq!(h.replay.sent().len(), 4);
+    assert!(c.refresh_at_ms() < c.resolved_at_ms() + 2_880_000);
+    assert!(
+        h.transcript().contains("… sleep 7000 ms"),
+        "Retry-After honoured:\n{}",
+        h.transcript()
     );
-    let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
-    assert_eq!(
-        h.resolve(ORG, KIND).unwrap_err().reason,
-        Reason::RateLimited
-    );
-    assert!(h.replay.is_finished());
+    finish(&h, "login_retries");
 }
 
 #[test]
@@ -705,71 +755,77 @@ fn health_checks_each_mode() {
 
 #[test]
 fn concurrent_resolves_of_one_org_share_one_login() {
-    let mut registry = approle_registry(RegistryOptions::default());
-    let now = std::time::UNIX_EPOCH + std::time::Duration::from_millis(START_MS);
-    let mut a = registry.start_resolve(ORG, KIND, now);
-    let mut b = registry.start_resolve(ORG, "jira-credentials", now);
-    let mut c = registry.start_resolve(ORG, "third", now);
-    let vaultcred_core::Next::Http(login) = registry.poll(&mut a, now) else {
-        panic!()
-    };
-    assert_eq!(login.uri().path(), LOGIN);
-    assert!(matches!(
-        registry.poll(&mut b, now),
-        vaultcred_core::Next::WaitForLogin(_)
-    ));
-    assert!(matches!(
-        registry.poll(&mut c, now),
-        vaultcred_core::Next::WaitForLogin(_)
-    ));
-    registry.on_response(&mut a, Ok(fixture("approle_login_200").response()), now);
-    for op in [&mut a, &mut b, &mut c] {
-        match registry.poll(op, now) {
-            vaultcred_core::Next::Http(read) => {
-                assert!(read.uri().path().starts_with("/v1/secret/data/org_abc123/"))
-            }
-            other => panic!("{other:?}"),
+    let replay = Replay::new()
+        .recorded(&fixture("approle_login_200"))
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
+        .recorded_at(
+            &fixture("kv2_read_value_200"),
+            "/v1/secret/data/org_abc123/jira-credentials",
+        )
+        .recorded_at(
+            &fixture("kv2_read_value_200"),
+            "/v1/secret/data/org_abc123/third",
+        );
+    let mut run = Interleave::new(approle_registry(RegistryOptions::default()), replay);
+    run.start_resolve("a", ORG, KIND);
+    run.start_resolve("b", ORG, "jira-credentials");
+    run.start_resolve("c", ORG, "third");
+    assert_eq!(run.poll("a"), Polled::Http(format!("POST {LOGIN}")));
+    assert!(matches!(run.poll("b"), Polled::WaitForLogin(_)));
+    assert!(matches!(run.poll("c"), Polled::WaitForLogin(_)));
+    run.answer("a");
+    for label in ["a", "b", "c"] {
+        match run.poll(label) {
+            Polled::Http(path) => assert!(path.starts_with("GET /v1/secret/data/org_abc123/")),
+            other => panic!("{label}: {other:?}"),
         }
     }
-    // A failed login is reported to the waiters without each trying again.
-    let mut registry = approle_registry(RegistryOptions::default());
-    let mut a = registry.start_resolve(ORG, KIND, now);
-    let mut b = registry.start_resolve(ORG, "jira-credentials", now);
-    assert!(matches!(
-        registry.poll(&mut a, now),
-        vaultcred_core::Next::Http(_)
-    ));
-    assert!(matches!(
-        registry.poll(&mut b, now),
-        vaultcred_core::Next::WaitForLogin(_)
-    ));
-    registry.on_response(
-        &mut a,
-        Ok(fixture("approle_login_invalid_400").response()),
-        now,
-    );
+    run.run_all();
+    for label in ["a", "b", "c"] {
+        run.resolved(label).unwrap();
+    }
     assert!(
-        matches!(registry.poll(&mut a, now), vaultcred_core::Next::Done(Err(ref e)) if e.reason == Reason::AuthFailed)
+        run.harness.replay.is_finished(),
+        "one login for three resolves"
     );
-    assert!(
-        matches!(registry.poll(&mut b, now), vaultcred_core::Next::Done(Err(ref e)) if e.reason == Reason::AuthFailed)
-    );
-    // A cancelled login is taken over at once by a waiter.
-    let mut registry = approle_registry(RegistryOptions::default());
-    let mut a = registry.start_resolve(ORG, KIND, now);
-    let mut b = registry.start_resolve(ORG, "jira-credentials", now);
-    assert!(matches!(
-        registry.poll(&mut a, now),
-        vaultcred_core::Next::Http(_)
-    ));
-    assert!(matches!(
-        registry.poll(&mut b, now),
-        vaultcred_core::Next::WaitForLogin(_)
-    ));
-    registry.cancel(&mut a);
-    assert!(
-        matches!(registry.poll(&mut b, now), vaultcred_core::Next::Http(ref r) if r.uri().path() == LOGIN)
-    );
+    insta::assert_snapshot!("interleaved_single_flight", run.harness.transcript());
+}
+
+#[test]
+fn a_failed_login_is_reported_to_its_waiters_without_each_trying_again() {
+    let replay = Replay::new().recorded(&fixture("approle_login_invalid_400"));
+    let mut run = Interleave::new(approle_registry(RegistryOptions::default()), replay);
+    run.start_resolve("a", ORG, KIND);
+    run.start_resolve("b", ORG, "jira-credentials");
+    assert!(matches!(run.poll("a"), Polled::Http(_)));
+    assert!(matches!(run.poll("b"), Polled::WaitForLogin(_)));
+    run.answer("a");
+    run.run_all();
+    for label in ["a", "b"] {
+        assert_eq!(run.resolved(label).unwrap_err().reason, Reason::AuthFailed);
+    }
+    assert!(run.harness.replay.is_finished(), "one login attempt");
+}
+
+#[test]
+fn a_cancelled_login_is_taken_over_at_once_by_a_waiter() {
+    let replay = Replay::new()
+        .recorded(&fixture("approle_login_200"))
+        .recorded_at(
+            &fixture("kv2_read_value_200"),
+            "/v1/secret/data/org_abc123/jira-credentials",
+        );
+    let mut run = Interleave::new(approle_registry(RegistryOptions::default()), replay);
+    run.start_resolve("a", ORG, KIND);
+    run.start_resolve("b", ORG, "jira-credentials");
+    assert!(matches!(run.poll("a"), Polled::Http(_)));
+    assert!(matches!(run.poll("b"), Polled::WaitForLogin(_)));
+    run.cancel("a");
+    assert_eq!(run.poll("b"), Polled::Http(format!("POST {LOGIN}")));
+    run.run_all();
+    assert_eq!(run.resolved("a").unwrap_err().reason, Reason::Timeout);
+    run.resolved("b").unwrap();
+    assert!(run.harness.replay.is_finished());
 }
 
 #[test]
@@ -827,37 +883,35 @@ fn hostile_200s_are_invalid_responses() {
 
 #[test]
 fn refresh_is_bounded_by_the_token_the_read_used_even_if_it_was_replaced_meanwhile() {
-    let mut registry = approle_registry(RegistryOptions::default());
-    let t0 = std::time::UNIX_EPOCH + std::time::Duration::from_millis(START_MS);
-    let mut op = registry.start_resolve(ORG, KIND, t0);
-    assert!(matches!(
-        registry.poll(&mut op, t0),
-        vaultcred_core::Next::Http(_)
-    ));
-    registry.on_response(&mut op, Ok(fixture("approle_login_200").response()), t0); // lease 3600 s
-    assert!(matches!(
-        registry.poll(&mut op, t0),
-        vaultcred_core::Next::Http(_)
-    ));
-    // Meanwhile a health check logs in again and gets a non-expiring token.
-    let login = fixture("approle_login_200");
+    let login = fixture("approle_login_200"); // lease 3600 s
     let forever = login.clone().with_body(
         login
             .body_str()
             .unwrap()
             .replace("\"lease_duration\":3600", "\"lease_duration\":0"),
     );
-    let mut health = registry.start_health(ORG, t0);
-    assert!(matches!(
-        registry.poll(&mut health, t0),
-        vaultcred_core::Next::Http(_)
-    ));
-    registry.on_response(&mut health, Ok(forever.response()), t0);
-    assert!(matches!(registry.poll(&mut health, t0), vaultcred_core::Next::Done(ref h) if h.ok));
-    // The read made with the first token answers now: its refresh is that token's 0.8 × 3600 s.
-    registry.on_response(&mut op, Ok(fixture("kv2_read_value_200").response()), t0);
-    let vaultcred_core::Next::Done(Ok(c)) = registry.poll(&mut op, t0) else {
-        panic!()
-    };
+    let replay = Replay::new()
+        .recorded(&login)
+        .recorded(&forever)
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
+    let mut run = Interleave::new(approle_registry(RegistryOptions::default()), replay);
+    run.harness.latency_ms = 0;
+    run.start_resolve("read", ORG, KIND);
+    assert!(matches!(run.poll("read"), Polled::Http(_)));
+    run.answer("read");
+    assert!(
+        matches!(run.poll("read"), Polled::Http(_)),
+        "the read is out"
+    );
+    // Meanwhile a health check logs in again and gets a non-expiring token.
+    run.start_health("health", ORG);
+    assert!(matches!(run.poll("health"), Polled::Http(_)));
+    run.answer("health");
+    assert_eq!(run.poll("health"), Polled::Done);
+    assert!(run.report("health").ok);
+    // Now the read made with the first token answers: its refresh is that token's 0.8 × 3600 s.
+    run.answer("read");
+    assert_eq!(run.poll("read"), Polled::Done);
+    let c = run.resolved("read").unwrap();
     assert_eq!(c.refresh_at_ms(), START_MS + 2_880_000);
 }

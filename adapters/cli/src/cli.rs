@@ -61,7 +61,7 @@ const WATCH_EXAMPLES: &str = "\
 Output: one line per KIND with \"event\":\"resolved\", then, re-resolving at each refreshAt, a line
 with \"event\":\"rotated\" (new value and version) whenever a KIND's value or version changed.
 A failure prints the error line with \"event\":\"failed\" and the KIND is retried with backoff
-(1 s, 2 s, 4 s … 30 s); its next success prints \"resolved\" again, or \"rotated\" if it changed.
+(1 s, 2 s, 4 s … 30 s); its next success prints \"recovered\", or \"rotated\" if it changed.
 
 Examples:
   vaultcred watch --config cfg.json --org org_abc123 anthropic-api-key jira-credentials

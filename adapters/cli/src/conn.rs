@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use serde_json::{Map, Value};
-use vaultcred_core::seal::{self, SealKey};
+use vaultcred_core::envelope::{self, EnvelopeKey};
 use vaultcred_core::{ConfigError, ConfigProblem, VaultConfig};
 use vaultcred_ureq::Client;
 
@@ -54,7 +54,7 @@ pub(crate) fn load_file(
     let bytes = std::fs::read(path)
         .map_err(|e| Failure::usage(format!("cannot read --config {}: {e}", path.display())))?;
     let is_sealed = serde_json::from_slice::<Value>(&bytes)
-        .map(|v| seal::is_sealed_envelope(&v))
+        .map(|v| envelope::is_envelope(&v))
         .unwrap_or(false);
     if !is_sealed {
         return VaultConfig::from_json(&bytes).map_err(|e| Failure::config(&e));
@@ -74,10 +74,10 @@ pub(crate) fn load_file(
 pub(crate) fn open_envelope(
     envelope: &[u8],
     org: &str,
-    key: &SealKey,
+    key: &EnvelopeKey,
 ) -> Result<zeroize::Zeroizing<Vec<u8>>, Failure> {
-    seal::open(envelope, org, key).map_err(|e| match e {
-        seal::SealError::OpenFailed => Failure::usage(format!(
+    envelope::decrypt(envelope, org, key).map_err(|e| match e {
+        envelope::EnvelopeError::OpenFailed => Failure::usage(format!(
             "cannot open the sealed config for org {org:?}: wrong key, wrong org, or the envelope \
              was altered"
         )),
@@ -86,20 +86,20 @@ pub(crate) fn open_envelope(
 }
 
 /// Loads the sealing key from `key_file`, else from `VAULTCRED_KEY`; `None` if neither is set.
-pub(crate) fn load_key(key_file: Option<&Path>) -> Result<Option<SealKey>, Failure> {
+pub(crate) fn load_key(key_file: Option<&Path>) -> Result<Option<EnvelopeKey>, Failure> {
     if let Some(path) = key_file {
         let text = std::fs::read_to_string(path).map_err(|e| {
             Failure::usage(format!("cannot read --key-file {}: {e}", path.display()))
         })?;
         let text = zeroize::Zeroizing::new(text);
-        return SealKey::from_base64(&text)
+        return EnvelopeKey::from_base64(&text)
             .map(Some)
             .map_err(|e| Failure::usage(format!("--key-file {}: {e}", path.display())));
     }
     match std::env::var(KEY_ENV) {
         Ok(text) => {
             let text = zeroize::Zeroizing::new(text);
-            SealKey::from_base64(&text)
+            EnvelopeKey::from_base64(&text)
                 .map(Some)
                 .map_err(|e| Failure::usage(format!("{KEY_ENV}: {e}")))
         }

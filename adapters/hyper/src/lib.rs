@@ -56,12 +56,13 @@
 mod transport;
 mod watch;
 
+pub use vaultcred_core::WatchEvent;
 pub use vaultcred_core::{
     Credential, CredentialNotFound, HealthReport, Reason, RegisterError, RetryPolicy,
     RotationEvent, SecretValue, VaultConfig,
 };
 pub use vaultcred_host::{BuildError, Origin, Setting};
-pub use watch::{Watch, WatchEvent};
+pub use watch::Watch;
 
 /// Settings of a [`Client`]: timeouts, body cap, TLS material and server name, retry policy,
 /// jitter seed, and the Go client's `VAULT_*` variables ([`ClientBuilder::from_env`]). Start
@@ -107,8 +108,6 @@ struct Shared {
     progress: Notify,
     events: broadcast::Sender<RotationEvent>,
     transport: transport::Transport,
-    /// How long a watch waits before retrying a kind that failed.
-    failure_pause: Duration,
 }
 
 impl std::fmt::Debug for Client {

@@ -43,7 +43,6 @@ impl Connect for Client {
                     timeout: setup.timeout,
                     max_body_bytes: setup.max_body_bytes,
                 },
-                failure_pause: setup.retry.cap.max(Duration::from_secs(1)),
             }),
         })
     }

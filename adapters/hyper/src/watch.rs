@@ -8,34 +8,19 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::SystemTime;
-use vaultcred_core::{Credential, CredentialNotFound};
+use vaultcred_core::{Credential, CredentialNotFound, WatchEvent, Watcher};
 
-/// What a [`Watch`] yields.
-#[derive(Clone, Debug)]
-pub enum WatchEvent {
-    /// A kind was resolved for the first time (or for the first time after failures).
-    Resolved(Arc<Credential>),
-    /// A kind's value or version changed since it was last yielded.
-    Rotated {
-        /// The credential yielded before.
-        previous: Arc<Credential>,
-        /// The credential now in force.
-        current: Arc<Credential>,
-    },
-    /// A kind could not be resolved; it is tried again after a pause (the retry policy's cap,
-    /// at least 1 s).
-    Failed(CredentialNotFound),
-}
-
-/// Results of one cycle: the index of each kind resolved, and its outcome.
-type Cycle =
-    Pin<Box<dyn Future<Output = Vec<(usize, Result<Arc<Credential>, CredentialNotFound>)>> + Send>>;
+/// Results of one cycle: each kind resolved, and its outcome.
+type Cycle = Pin<
+    Box<dyn Future<Output = Vec<(String, Result<Arc<Credential>, CredentialNotFound>)>> + Send>,
+>;
 
 /// A [`Stream`] of [`WatchEvent`]s for some kinds of one org, made by [`Client::watch`].
 ///
 /// It first resolves every kind, yielding `Resolved` or `Failed` for each; then it sleeps until
-/// the earliest refresh time of the kinds, re-resolves the kinds due and yields `Rotated` for
-/// those whose value or version changed. Nothing is spawned: the work happens while the stream
+/// the earliest kind is due (its refresh time, or a backoff after a failure: the core's
+/// [`Watcher`] decides), re-resolves the kinds due and yields `Rotated`, `Recovered` or
+/// `Failed` for those with news. Nothing is spawned: the work happens while the stream
 /// is polled, and dropping it stops it. An empty list of kinds ends at once.
 ///
 /// ```no_run
@@ -54,12 +39,7 @@ type Cycle =
 /// ```
 pub struct Watch {
     client: Client,
-    org_id: Arc<str>,
-    kinds: Arc<[String]>,
-    /// The last credential yielded per kind.
-    latest: Vec<Option<Arc<Credential>>>,
-    /// When each kind must be resolved next.
-    due: Vec<SystemTime>,
+    watcher: Watcher,
     pending: VecDeque<WatchEvent>,
     cycle: Option<Cycle>,
 }
@@ -67,8 +47,7 @@ pub struct Watch {
 impl std::fmt::Debug for Watch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Watch")
-            .field("org_id", &self.org_id)
-            .field("kinds", &self.kinds)
+            .field("watcher", &self.watcher)
             .finish_non_exhaustive()
     }
 }
@@ -77,10 +56,7 @@ impl Watch {
     pub(crate) fn new(client: Client, org_id: &str, kinds: &[&str]) -> Watch {
         Watch {
             client,
-            org_id: org_id.into(),
-            kinds: kinds.iter().map(|k| (*k).to_owned()).collect(),
-            latest: vec![None; kinds.len()],
-            due: vec![SystemTime::UNIX_EPOCH; kinds.len()],
+            watcher: Watcher::new(org_id, kinds, SystemTime::now()),
             pending: VecDeque::new(),
             cycle: None,
         }
@@ -91,52 +67,26 @@ impl Watch {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
-    /// Sleeps until the earliest due time, then resolves every kind due.
+    /// Sleeps until the earliest kind is due, then resolves every kind due.
     fn start_cycle(&self) -> Cycle {
-        let (client, org_id, kinds) = (
-            self.client.clone(),
-            Arc::clone(&self.org_id),
-            Arc::clone(&self.kinds),
-        );
-        let due = self.due.clone();
+        let client = self.client.clone();
+        let org_id = self.watcher.org_id().to_owned();
+        let next_due = self.watcher.next_due();
+        // The kinds due at the wake-up time are known now: nothing else changes them meanwhile.
+        let kinds: Vec<String> = next_due
+            .map(|at| self.watcher.due(at).map(str::to_owned).collect())
+            .unwrap_or_default();
         Box::pin(async move {
-            if let Some(earliest) = due.iter().min() {
-                tokio::time::sleep(crate::until_from_now(*earliest)).await;
+            if let Some(at) = next_due {
+                tokio::time::sleep(crate::until_from_now(at)).await;
             }
-            let now = SystemTime::now();
-            let mut results = Vec::new();
-            for (i, kind) in kinds.iter().enumerate() {
-                if due[i] <= now {
-                    results.push((i, client.resolve(&org_id, kind).await));
-                }
+            let mut results = Vec::with_capacity(kinds.len());
+            for kind in kinds {
+                let result = client.resolve(&org_id, &kind).await;
+                results.push((kind, result));
             }
             results
         })
-    }
-
-    fn absorb(&mut self, results: Vec<(usize, Result<Arc<Credential>, CredentialNotFound>)>) {
-        for (i, result) in results {
-            match result {
-                Ok(current) => {
-                    self.due[i] = current.refresh_at();
-                    let event = match self.latest[i].replace(Arc::clone(&current)) {
-                        None => Some(WatchEvent::Resolved(current)),
-                        Some(previous)
-                            if previous.value() != current.value()
-                                || previous.version() != current.version() =>
-                        {
-                            Some(WatchEvent::Rotated { previous, current })
-                        }
-                        Some(_) => None,
-                    };
-                    self.pending.extend(event);
-                }
-                Err(e) => {
-                    self.due[i] = SystemTime::now() + self.client.shared.failure_pause;
-                    self.pending.push_back(WatchEvent::Failed(e));
-                }
-            }
-        }
     }
 }
 
@@ -149,7 +99,7 @@ impl Stream for Watch {
             if let Some(event) = this.pending.pop_front() {
                 return Poll::Ready(Some(event));
             }
-            if this.kinds.is_empty() {
+            if this.watcher.is_empty() {
                 return Poll::Ready(None);
             }
             if this.cycle.is_none() {
@@ -160,7 +110,11 @@ impl Stream for Watch {
             };
             let results = ready!(cycle.as_mut().poll(cx));
             this.cycle = None;
-            this.absorb(results);
+            let now = SystemTime::now();
+            for (kind, result) in results {
+                let event = this.watcher.on_result(&kind, result, now);
+                this.pending.extend(event);
+            }
         }
     }
 }

@@ -8,7 +8,9 @@ use vaultcred_hyper::{Client, Reason, RetryPolicy, SecretValue, VaultConfig, Wat
 
 fn value(event: &WatchEvent) -> String {
     let credential = match event {
-        WatchEvent::Resolved(c) | WatchEvent::Rotated { current: c, .. } => c,
+        WatchEvent::Resolved(c)
+        | WatchEvent::Recovered(c)
+        | WatchEvent::Rotated { current: c, .. } => c,
         WatchEvent::Failed(e) => panic!("unexpected failure: {e}"),
     };
     match credential.value() {
