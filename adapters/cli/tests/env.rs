@@ -138,18 +138,11 @@ fn variables_configure_token_mode_and_the_transport() {
 fn help_shows_each_variable() {
     let (code, stdout, _) = run(vaultcred().args(["resolve", "--help"]));
     assert_eq!(code, 0);
-    for variable in [
-        "VAULT_ADDR",
-        "VAULT_NAMESPACE",
-        "VAULT_CACERT",
-        "VAULT_CAPATH",
-        "VAULT_CLIENT_CERT",
-        "VAULT_CLIENT_KEY",
-        "VAULT_SKIP_VERIFY",
-        "VAULT_TLS_SERVER_NAME",
-        "VAULT_CLIENT_TIMEOUT",
-        "VAULT_MAX_RETRIES",
-    ] {
+    let connection = ["VAULT_ADDR", "VAULT_NAMESPACE"];
+    for variable in connection
+        .into_iter()
+        .chain(vaultcred_host::TRANSPORT_VARIABLES)
+    {
         assert!(
             stdout.contains(&format!("[env: {variable}")),
             "{variable}:\n{stdout}"
