@@ -9,7 +9,7 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 use vaultcred_core::{Reason, RetryPolicy, SecretValue, VaultConfig};
-use vaultcred_fixtures::{Fault, FaultRule, PathMatch};
+use vaultcred_devvault::{Fault, FaultRule, PathMatch};
 use vaultcred_tests::{Host, Options, World};
 
 const LONG: Duration = Duration::from_secs(3600);

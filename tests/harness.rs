@@ -11,7 +11,7 @@ use std::time::Duration;
 use vaultcred_core::{
     HealthReport, Reason, ResolveResult, RetryPolicy, RotationEvent, VaultConfig,
 };
-use vaultcred_fixtures::DevVault;
+use vaultcred_devvault::DevVault;
 
 /// Settings each host is built with.
 #[derive(Clone, Debug)]

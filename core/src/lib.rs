@@ -124,6 +124,7 @@
 //! `{mount}/data/{orgId}/`. Requests go only to the configured origin; redirects are reported,
 //! never followed.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod auth;
 pub mod config;

@@ -15,8 +15,12 @@ Connection flags (resolve, health, watch) go after the subcommand name:
   --config FILE   a Vault config as JSON: the bare config object ({\"addr\",\"mount\",\"authMode\",...}),
                   the API payload {\"providerType\":\"vault\",\"config\":{...}}, or a sealed envelope
                   made by `vaultcred seal` (the key comes from --key-file FILE or VAULTCRED_KEY).
-  without --config, VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE and VAULT_CACERT configure token
-  mode with mount `secret` (--mount overrides).
+  without --config, --address (VAULT_ADDR), VAULT_TOKEN and --namespace (VAULT_NAMESPACE)
+  configure token mode with mount `secret` (--mount overrides).
+  The transport flags read the Vault client's variables as the `vault` CLI does (a flag wins
+  over its variable): VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY,
+  VAULT_SKIP_VERIFY, VAULT_TLS_SERVER_NAME, VAULT_CLIENT_TIMEOUT, VAULT_MAX_RETRIES, with or
+  without --config.
 
 Exit codes: 0 success, 1 a credential (or the health check) failed, 2 usage or config error.
 
@@ -80,6 +84,7 @@ Examples:
   vaultcred open --org org_abc123 --key-file vault.key < cfg.sealed.json
   vaultcred open --org org_abc123 --key-file vault.key --reveal < cfg.sealed.json > cfg.json";
 
+#[cfg(feature = "dev")]
 const DEV_SERVER_EXAMPLES: &str = "\
 Runs DevVault, an embedded Vault-compatible server, in the foreground (like `vault server -dev`).
 It prints its address, the root token, ready-to-use AppRole and Kubernetes credentials (and
@@ -93,6 +98,7 @@ Examples:
   vaultcred dev-server
   vaultcred dev-server --addr 127.0.0.1:8300 --seed seed.json";
 
+#[cfg(feature = "dev")]
 const DEMO_EXAMPLES: &str = "\
 Starts DevVault in-process, stores example secrets for org_abc123, resolves them with token,
 AppRole and Kubernetes auth, runs a health check, rotates a secret and shows the rotation event.
@@ -140,11 +146,30 @@ pub(crate) enum Command {
     #[command(after_help = OPEN_EXAMPLES)]
     Open(OpenArgs),
     /// Run DevVault, an embedded Vault-compatible dev server, in the foreground.
+    #[cfg(feature = "dev")]
     #[command(after_help = DEV_SERVER_EXAMPLES)]
     DevServer(DevServerArgs),
     /// Walk through everything against an in-process DevVault (needs nothing else).
+    #[cfg(feature = "dev")]
     #[command(after_help = DEMO_EXAMPLES)]
     Demo,
+    /// Not in this build (it needs the `dev` feature): says so.
+    #[cfg(not(feature = "dev"))]
+    #[command(name = "dev-server", hide = true)]
+    DevServer(WithoutDev),
+    /// Not in this build (it needs the `dev` feature): says so.
+    #[cfg(not(feature = "dev"))]
+    #[command(hide = true)]
+    Demo(WithoutDev),
+}
+
+/// The arguments of a subcommand this build does not have, whatever they are.
+#[cfg(not(feature = "dev"))]
+#[derive(Debug, Args)]
+pub(crate) struct WithoutDev {
+    /// Ignored.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub(crate) rest: Vec<String>,
 }
 
 /// How to reach Vault: a config file or the `VAULT_*` environment variables.
@@ -155,7 +180,7 @@ pub(crate) struct ConnArgs {
     pub(crate) org: String,
 
     /// Vault config JSON: bare config, API payload, or sealed envelope.
-    /// Without it, VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE and VAULT_CACERT configure token mode.
+    /// Without it, --address, VAULT_TOKEN and --namespace configure token mode.
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
 
@@ -173,13 +198,109 @@ pub(crate) struct ConnArgs {
     )]
     pub(crate) mount: String,
 
-    /// Timeout of each HTTP request, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
-    pub(crate) timeout: Duration,
+    /// Vault address for token mode without --config (the token comes from VAULT_TOKEN, never
+    /// from a flag: other users can read a command line).
+    #[arg(long, value_name = "URL", env = "VAULT_ADDR")]
+    pub(crate) address: Option<String>,
 
-    /// PEM CA bundle to trust for https Vault addresses (overrides VAULT_CACERT).
-    #[arg(long, value_name = "FILE")]
+    /// Vault Enterprise namespace for token mode without --config.
+    #[arg(long, value_name = "NAMESPACE", env = "VAULT_NAMESPACE")]
+    pub(crate) namespace: Option<String>,
+
+    /// Timeout of each HTTP request: seconds (30) or a duration (30s, 2m, 1m30s).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "30",
+        env = "VAULT_CLIENT_TIMEOUT"
+    )]
+    pub(crate) timeout: String,
+
+    /// Retries of a failed request after the first attempt (default 2).
+    #[arg(long, value_name = "N", env = "VAULT_MAX_RETRIES")]
+    pub(crate) max_retries: Option<String>,
+
+    /// PEM CA bundle to trust for https Vault addresses.
+    #[arg(long, value_name = "FILE", env = "VAULT_CACERT")]
     pub(crate) cacert: Option<PathBuf>,
+
+    /// Directory of PEM CA certificates to trust (--cacert wins over it).
+    #[arg(long, value_name = "DIR", env = "VAULT_CAPATH")]
+    pub(crate) capath: Option<PathBuf>,
+
+    /// PEM client certificate for mTLS (with --client-key).
+    #[arg(long, value_name = "FILE", env = "VAULT_CLIENT_CERT")]
+    pub(crate) client_cert: Option<PathBuf>,
+
+    /// PEM private key of the client certificate.
+    #[arg(long, value_name = "FILE", env = "VAULT_CLIENT_KEY")]
+    pub(crate) client_key: Option<PathBuf>,
+
+    /// DANGEROUS: do not verify Vault's certificate (true/false, 1/0, t/f).
+    #[arg(
+        long,
+        value_name = "BOOL",
+        env = "VAULT_SKIP_VERIFY",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true"
+    )]
+    pub(crate) tls_skip_verify: Option<String>,
+
+    /// Name to verify Vault's certificate against instead of the address's host (refused by
+    /// this CLI's TLS stack: it cannot check another name).
+    #[arg(long, value_name = "NAME", env = "VAULT_TLS_SERVER_NAME")]
+    pub(crate) tls_server_name: Option<String>,
+
+    /// Which of the values above came from their environment variable (set after parsing).
+    #[arg(skip)]
+    pub(crate) from_env: Vec<&'static str>,
+}
+
+impl ConnArgs {
+    /// The argument ids whose value may come from a Vault variable, with their flag and variable.
+    pub(crate) const ENV_ARGS: [(&'static str, &'static str, &'static str); 10] = [
+        ("address", "--address", "VAULT_ADDR"),
+        ("namespace", "--namespace", "VAULT_NAMESPACE"),
+        ("timeout", "--timeout", "VAULT_CLIENT_TIMEOUT"),
+        ("max_retries", "--max-retries", "VAULT_MAX_RETRIES"),
+        ("cacert", "--cacert", "VAULT_CACERT"),
+        ("capath", "--capath", "VAULT_CAPATH"),
+        ("client_cert", "--client-cert", "VAULT_CLIENT_CERT"),
+        ("client_key", "--client-key", "VAULT_CLIENT_KEY"),
+        ("tls_skip_verify", "--tls-skip-verify", "VAULT_SKIP_VERIFY"),
+        (
+            "tls_server_name",
+            "--tls-server-name",
+            "VAULT_TLS_SERVER_NAME",
+        ),
+    ];
+
+    /// Records which values came from the environment, from the subcommand's matches.
+    pub(crate) fn note_sources(&mut self, matches: &clap::ArgMatches) {
+        self.from_env = Self::ENV_ARGS
+            .iter()
+            .filter(|(id, _, _)| {
+                matches.value_source(id) == Some(clap::parser::ValueSource::EnvVariable)
+            })
+            .map(|(_, _, var)| *var)
+            .collect();
+    }
+
+    /// How to name the value of `variable` in a message: the variable if it came from the
+    /// environment, else its flag.
+    pub(crate) fn source_of(&self, variable: &str) -> &'static str {
+        Self::ENV_ARGS
+            .iter()
+            .find(|(_, _, var)| *var == variable)
+            .map_or("", |(_, flag, var)| {
+                if self.from_env.contains(var) {
+                    var
+                } else {
+                    flag
+                }
+            })
+    }
 }
 
 /// `vaultcred resolve`.
@@ -255,6 +376,7 @@ pub(crate) struct OpenArgs {
 }
 
 /// `vaultcred dev-server`.
+#[cfg(feature = "dev")]
 #[derive(Debug, Args)]
 pub(crate) struct DevServerArgs {
     /// Address to listen on (port 0 picks a free port).
@@ -271,7 +393,7 @@ pub(crate) struct DevServerArgs {
 }
 
 /// Parses a positive number of seconds (fractions allowed, at most one year).
-fn parse_seconds(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
     let secs: f64 = text
         .trim()
         .parse()

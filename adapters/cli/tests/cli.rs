@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
-use vaultcred_fixtures::DevVault;
+use vaultcred_devvault::DevVault;
 
 const ORG: &str = "org_abc123";
 const API_KEY: &str = "sk-ant-api03-TESTVALUE-0123456789";

@@ -36,18 +36,51 @@
 //!
 //! A `Client` keeps pooled connections whose tasks run on the tokio runtime that opened them:
 //! use one client within one runtime.
+//!
+//! Like the Go client, a builder can take its transport settings from `VAULT_CACERT`,
+//! `VAULT_CAPATH`, `VAULT_CLIENT_CERT`/`VAULT_CLIENT_KEY`, `VAULT_SKIP_VERIFY`,
+//! `VAULT_TLS_SERVER_NAME`, `VAULT_CLIENT_TIMEOUT` and `VAULT_MAX_RETRIES`; a method called on it
+//! still wins:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use vaultcred_hyper::ClientBuilder;
+//!
+//! let client = ClientBuilder::from_env()?.timeout(Duration::from_secs(10)).build()?;
+//! # drop(client);
+//! # Ok::<(), vaultcred_hyper::BuildError>(())
+//! ```
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod transport;
 mod watch;
 
-pub use transport::{BuildError, ClientBuilder};
 pub use vaultcred_core::WatchEvent;
 pub use vaultcred_core::{
     Credential, CredentialNotFound, HealthReport, Reason, RegisterError, RetryPolicy,
     RotationEvent, SecretValue, VaultConfig,
 };
+pub use vaultcred_host::{BuildError, Origin, Setting};
 pub use watch::Watch;
+
+/// Settings of a [`Client`]: timeouts, body cap, TLS material and server name, retry policy,
+/// jitter seed, and the Go client's `VAULT_*` variables ([`ClientBuilder::from_env`]). Start
+/// with [`Client::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// use vaultcred_hyper::{Client, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .timeout(Duration::from_secs(5))
+///     .max_body_bytes(256 * 1024)
+///     .retry(RetryPolicy::none())
+///     .build()?;
+/// # drop(client);
+/// # Ok::<(), vaultcred_hyper::BuildError>(())
+/// ```
+pub type ClientBuilder = vaultcred_host::Builder<Client>;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -70,7 +103,8 @@ pub struct Client {
 
 struct Shared {
     registry: Mutex<Registry>,
-    /// Signalled after every `on_response`/`on_file`, waking tasks in `Next::WaitForLogin`.
+    /// Signalled after every `on_response`/`on_file` and on `register`/`unregister`, waking
+    /// tasks in `Next::WaitForLogin`.
     progress: Notify,
     events: broadcast::Sender<RotationEvent>,
     transport: transport::Transport,
@@ -110,7 +144,9 @@ impl Client {
 
     /// Registers (or replaces) an org's Vault config. Replacing drops its token and cache.
     pub fn register(&self, org_id: &str, config: VaultConfig) -> Result<(), RegisterError> {
-        self.shared.lock().register(org_id, config)
+        let result = self.shared.lock().register(org_id, config);
+        self.shared.progress.notify_waiters(); // waiters for the old config's login re-check
+        result
     }
 
     /// Drops the cached credential of `kind` for `org_id`: the next resolve reads Vault (the
@@ -121,7 +157,9 @@ impl Client {
 
     /// Removes an org. Returns whether it was registered.
     pub fn unregister(&self, org_id: &str) -> bool {
-        self.shared.lock().unregister(org_id)
+        let removed = self.shared.lock().unregister(org_id);
+        self.shared.progress.notify_waiters();
+        removed
     }
 
     /// Resolves credential `kind` of `org_id`: from the cache while fresh, else from Vault.

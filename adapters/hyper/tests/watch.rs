@@ -3,7 +3,7 @@
 
 use serde_json::json;
 use std::time::Duration;
-use vaultcred_fixtures::DevVault;
+use vaultcred_devvault::DevVault;
 use vaultcred_hyper::{Client, Reason, RetryPolicy, SecretValue, VaultConfig, WatchEvent};
 
 fn value(event: &WatchEvent) -> String {

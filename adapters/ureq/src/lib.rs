@@ -37,23 +37,57 @@
 //! exchange (method, path, status, latency) at `debug`, completed resolves and rotations at
 //! `info`, failed resolves at `warn`. HTTP proxies are taken from the usual environment variables
 //! (`HTTPS_PROXY`, `NO_PROXY`…), as the Vault CLI does.
+//!
+//! Like the Go client, a builder can take its transport settings from `VAULT_CACERT`,
+//! `VAULT_CAPATH`, `VAULT_CLIENT_CERT`/`VAULT_CLIENT_KEY`, `VAULT_SKIP_VERIFY`,
+//! `VAULT_TLS_SERVER_NAME`, `VAULT_CLIENT_TIMEOUT` and `VAULT_MAX_RETRIES`; a method called on it
+//! still wins:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use vaultcred_ureq::ClientBuilder;
+//!
+//! let client = ClientBuilder::from_env()?.timeout(Duration::from_secs(10)).build()?;
+//! # drop(client);
+//! # Ok::<(), vaultcred_ureq::BuildError>(())
+//! ```
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
-mod builder;
 mod transport;
 
-pub use builder::{BuildError, ClientBuilder};
 pub use vaultcred_core::{
     Credential, CredentialNotFound, HealthReport, Reason, RegisterError, RetryPolicy,
     RotationEvent, SecretValue, VaultConfig,
 };
+pub use vaultcred_host::{BuildError, Origin, Setting};
+
+/// Configures a [`Client`]: timeouts, body cap, TLS material, retry policy, jitter seed, and
+/// the Go client's `VAULT_*` variables ([`ClientBuilder::from_env`]). Start with
+/// [`Client::builder`]. The TLS server name setting is refused ([`BuildError::Unsupported`]):
+/// ureq cannot verify against another name than the URL's host.
+///
+/// ```
+/// use std::time::Duration;
+/// use vaultcred_ureq::{Client, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .timeout(Duration::from_secs(5))
+///     .max_body_bytes(256 * 1024)
+///     .retry(RetryPolicy::none())
+///     .build()?;
+/// # drop(client);
+/// # Ok::<(), vaultcred_ureq::BuildError>(())
+/// ```
+pub type ClientBuilder = vaultcred_host::Builder<Client>;
 
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 use tracing::{debug, info, warn};
 use transport::Transport;
-use vaultcred_core::{Next, Operation, Outcome, Registry, RegistryOptions};
+use vaultcred_core::{Next, Operation, Outcome, Registry};
+use vaultcred_host::{Connect, Setup};
 
 /// A Vault credential client for threaded code: `Send + Sync`, and cheap to clone (clones share
 /// the registry, the cache and the connection pool).
@@ -95,24 +129,14 @@ impl Client {
 
     /// A client with the defaults: 30 s per HTTP call, 1 MiB body cap, web PKI roots, the
     /// default [`RetryPolicy`].
+    ///
+    /// # Panics
+    ///
+    /// Never in practice: the default setup always builds.
     pub fn new() -> Client {
-        let builder = ClientBuilder::default();
-        Client::from_parts(&builder, ureq::tls::TlsConfig::default())
-    }
-
-    pub(crate) fn from_parts(builder: &ClientBuilder, tls: ureq::tls::TlsConfig) -> Client {
-        let options = RegistryOptions {
-            retry: builder.retry.clone(),
-            jitter_seed: builder.seed(),
-            max_body_bytes: builder.max_body_bytes,
-        };
-        Client {
-            shared: Arc::new(Shared {
-                registry: Mutex::new(Registry::with_options(options)),
-                changed: Condvar::new(),
-                transport: Transport::new(builder.timeout, tls, builder.max_body_bytes),
-                subscribers: Mutex::new(Vec::new()),
-            }),
+        match Client::builder().build() {
+            Ok(client) => client,
+            Err(e) => panic!("the default vaultcred client failed to build: {e}"),
         }
     }
 
@@ -193,6 +217,23 @@ impl Client {
         let (tx, rx) = mpsc::channel();
         lock(&self.shared.subscribers).push(tx);
         rx
+    }
+}
+
+impl Connect for Client {
+    const CLIENT: &'static str = "vaultcred-ureq";
+    const UNSUPPORTED: &'static [Setting] = &[Setting::TlsServerName];
+
+    fn connect(setup: Setup) -> Result<Client, BuildError> {
+        let transport = Transport::new(&setup)?;
+        Ok(Client {
+            shared: Arc::new(Shared {
+                registry: Mutex::new(Registry::with_options(setup.registry_options())),
+                changed: Condvar::new(),
+                transport,
+                subscribers: Mutex::new(Vec::new()),
+            }),
+        })
     }
 }
 

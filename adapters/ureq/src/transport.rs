@@ -3,9 +3,11 @@
 
 use http::{Request, Response};
 use std::io;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tracing::debug;
+use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig};
 use vaultcred_core::{TransportError, TransportErrorKind};
+use vaultcred_host::{BuildError, Origin, Setting, Setup, Tls};
 
 pub(crate) struct Transport {
     agent: ureq::Agent,
@@ -13,12 +15,12 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    pub(crate) fn new(timeout: Duration, tls: ureq::tls::TlsConfig, max_body_bytes: usize) -> Self {
+    pub(crate) fn new(setup: &Setup) -> Result<Self, BuildError> {
         // Per-phase timeouts rather than `timeout_global`: with a global (or per-call) timeout,
         // ureq 3 resolves every request on a freshly spawned thread, even an IP literal on a
         // pooled connection — 3.3× the cost of the round trip on loopback (BENCHMARKS.md, F3).
         // Each phase gets the whole timeout; the core's per-operation deadline bounds the total.
-        let phase = Some(timeout);
+        let phase = Some(setup.timeout);
         let config = ureq::Agent::config_builder()
             .timeout_connect(phase)
             .timeout_send_request(phase)
@@ -27,12 +29,12 @@ impl Transport {
             .timeout_recv_body(phase)
             .max_redirects(0) // the core reports redirects; a token never goes to another origin
             .http_status_as_error(false)
-            .tls_config(tls)
+            .tls_config(tls_config(&setup.tls)?)
             .build();
-        Transport {
+        Ok(Transport {
             agent: config.new_agent(),
-            max_body_bytes,
-        }
+            max_body_bytes: setup.max_body_bytes,
+        })
     }
 
     /// Sends one request; logs method, path (never headers), status and latency.
@@ -75,6 +77,31 @@ impl Transport {
             .map_err(classify)?;
         Ok(Response::from_parts(parts, bytes))
     }
+}
+
+/// ureq's TLS settings from the checked ones (the server name is refused before this).
+fn tls_config(tls: &Tls) -> Result<TlsConfig, BuildError> {
+    let certs =
+        |chain: &[rustls::pki_types::CertificateDer<'static>]| -> Vec<Certificate<'static>> {
+            chain
+                .iter()
+                .map(|c| Certificate::from_der(c).to_owned())
+                .collect()
+        };
+    let mut config = TlsConfig::builder().disable_verification(!tls.verify);
+    if let Some(roots) = &tls.roots {
+        config = config.root_certs(RootCerts::new_with_certs(&certs(roots)));
+    }
+    if let Some(auth) = &tls.client_auth {
+        // Already loaded by rustls in vaultcred-host; ureq would panic on a key it cannot load.
+        let key = PrivateKey::from_pem(&auth.key_pem).map_err(|e| BuildError::Invalid {
+            setting: Setting::ClientKey,
+            origin: Origin::Method("build"),
+            problem: format!("ureq cannot load the client key ({e})"),
+        })?;
+        config = config.client_cert(Some(ClientCert::new_with_certs(&certs(&auth.chain), key)));
+    }
+    Ok(config.build())
 }
 
 /// Maps a ureq error to the core's kinds. The detail is ureq's own text, which names no header.

@@ -1,14 +1,14 @@
 //! Operations (a resolve or a health check) and the one step type hosts act on.
 //!
-//! An operation is always in one [`Phase`]: ready to take its next step, waiting for another
+//! An operation is always in one `Phase`: ready to take its next step, waiting for another
 //! operation's login, waiting for the host (the JWT file, a login answer, a request answer),
 //! backing off, or done. Each phase carries exactly the data valid in it. The in-between steps —
 //! acquiring a token, starting a login, sending a request — are plain functions run by `poll`
 //! (`login.rs`, `request.rs`); what an operation asks Vault and how it reads the answer is its
-//! [`Task`] (`resolve.rs`, `health.rs`). The state graph is drawn once, in the crate docs.
+//! `Task` (`resolve.rs`, `health.rs`). The state graph is drawn once, in the crate docs.
 //!
-//! A step sees only its own org, through a [`Ctx`] the registry builds after finding the org
-//! once; "the org is gone" and "the org was registered again" are handled in [`Run::step`].
+//! A step sees only its own org, through a `Ctx` the registry builds after finding the org
+//! once; "the org is gone" and "the org was registered again" are handled in one place (`Run::enter`).
 
 mod ctx;
 mod health;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 use vaultcred_core::path::validate_mount;
-use vaultcred_fixtures::{DevVault, DevVaultOptions};
+use vaultcred_devvault::{DevVault, DevVaultOptions};
 
 use crate::cli::DevServerArgs;
 use crate::cmd::devsetup;

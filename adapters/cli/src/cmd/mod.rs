@@ -1,7 +1,10 @@
 //! The subcommands, one module each.
 
+#[cfg(feature = "dev")]
 pub(crate) mod demo;
+#[cfg(feature = "dev")]
 pub(crate) mod dev_server;
+#[cfg(feature = "dev")]
 pub(crate) mod devsetup;
 pub(crate) mod health;
 pub(crate) mod resolve;
