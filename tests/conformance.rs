@@ -458,18 +458,7 @@ fn canaries_never_leak<H: Host>() {
     );
 }
 
-macro_rules! conformance {
-    ($($scenario:ident),* $(,)?) => {
-        mod ureq {
-            $( #[test] fn $scenario() { super::$scenario::<vaultcred_tests::Ureq>() } )*
-        }
-        mod hyper {
-            $( #[test] fn $scenario() { super::$scenario::<vaultcred_tests::Hyper>() } )*
-        }
-    };
-}
-
-conformance!(
+vaultcred_tests::conformance!(
     all_auth_modes,
     probing_and_multifield,
     namespace_and_path_template,

@@ -38,16 +38,25 @@
 #![deny(missing_docs)]
 
 mod builder;
+mod client;
 mod env;
 mod error;
+mod io_kind;
+pub mod observe;
 mod pem;
 mod setup;
 
 pub use builder::{Builder, DEFAULT_TIMEOUT, default_seed};
+pub use client::{Shared, change, finished};
 pub use env::{TRANSPORT_VARIABLES, parse_bool, parse_duration, parse_retries};
 pub use error::{BuildError, Origin, Setting};
+pub use io_kind::{chain, describe, io_kind, is_tls, timed_out};
 pub use setup::{ClientAuth, Setup, Tls};
 pub use vaultcred_core::RetryPolicy;
+
+/// The core, for the paths [`client_basics!`] expands to.
+#[doc(hidden)]
+pub use vaultcred_core as core;
 
 /// The options alone, with no client to build: check them with [`Builder::setup`].
 pub type Options = Builder<()>;

@@ -2,7 +2,6 @@
 
 use crate::Client;
 use futures_core::Stream;
-use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -11,9 +10,8 @@ use std::time::SystemTime;
 use vaultcred_core::{Credential, CredentialNotFound, WatchEvent, Watcher};
 
 /// Results of one cycle: each kind resolved, and its outcome.
-type Cycle = Pin<
-    Box<dyn Future<Output = Vec<(String, Result<Arc<Credential>, CredentialNotFound>)>> + Send>,
->;
+type Cycle =
+    Pin<Box<dyn Future<Output = (String, Result<Arc<Credential>, CredentialNotFound>)> + Send>>;
 
 /// A [`Stream`] of [`WatchEvent`]s for some kinds of one org, made by [`Client::watch`].
 ///
@@ -41,7 +39,7 @@ type Cycle = Pin<
 pub struct Watch {
     client: Client,
     watcher: Watcher,
-    pending: VecDeque<WatchEvent>,
+    /// Waiting for the earliest due kind, then resolving it.
     cycle: Option<Cycle>,
 }
 
@@ -58,7 +56,6 @@ impl Watch {
         Watch {
             client,
             watcher: Watcher::new(org_id, kinds, SystemTime::now()),
-            pending: VecDeque::new(),
             cycle: None,
         }
     }
@@ -68,26 +65,16 @@ impl Watch {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
-    /// Sleeps until the earliest kind is due, then resolves every kind due.
-    fn start_cycle(&self) -> Cycle {
-        let client = self.client.clone();
-        let org_id = self.watcher.org_id().to_owned();
-        let next_due = self.watcher.next_due();
-        // The kinds due at the wake-up time are known now: nothing else changes them meanwhile.
-        let kinds: Vec<String> = next_due
-            .map(|at| self.watcher.due(at).map(str::to_owned).collect())
-            .unwrap_or_default();
-        Box::pin(async move {
-            if let Some(at) = next_due {
-                tokio::time::sleep(crate::until_from_now(at)).await;
-            }
-            let mut results = Vec::with_capacity(kinds.len());
-            for kind in kinds {
-                let result = client.resolve(&org_id, &kind).await;
-                results.push((kind, result));
-            }
-            results
-        })
+    /// Sleeps until the earliest kind is due, then resolves it (`None`: no kind watched).
+    fn start_cycle(&self) -> Option<Cycle> {
+        let (client, org_id) = (self.client.clone(), self.watcher.org_id().to_owned());
+        let at = self.watcher.next_due()?;
+        let kind = self.watcher.due(at).next()?.to_owned();
+        Some(Box::pin(async move {
+            tokio::time::sleep(vaultcred_host::observe::until(at)).await;
+            let result = client.resolve(&org_id, &kind).await;
+            (kind, result)
+        }))
     }
 }
 
@@ -97,24 +84,16 @@ impl Stream for Watch {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<WatchEvent>> {
         let this = self.get_mut();
         loop {
-            if let Some(event) = this.pending.pop_front() {
-                return Poll::Ready(Some(event));
-            }
-            if this.watcher.is_empty() {
-                return Poll::Ready(None);
-            }
             if this.cycle.is_none() {
-                this.cycle = Some(this.start_cycle());
+                this.cycle = this.start_cycle();
             }
             let Some(cycle) = this.cycle.as_mut() else {
-                continue;
+                return Poll::Ready(None);
             };
-            let results = ready!(cycle.as_mut().poll(cx));
+            let (kind, result) = ready!(cycle.as_mut().poll(cx));
             this.cycle = None;
-            let now = SystemTime::now();
-            for (kind, result) in results {
-                let event = this.watcher.on_result(&kind, result, now);
-                this.pending.extend(event);
+            if let Some(event) = this.watcher.on_result(&kind, result, SystemTime::now()) {
+                return Poll::Ready(Some(event));
             }
         }
     }

@@ -2,13 +2,12 @@
 //! [`TransportErrorKind`]. No Vault knowledge: the status and body go back to the core untouched.
 
 use http::{Request, Response};
-use std::io;
 use std::time::Instant;
-use tracing::debug;
 use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig};
 use vaultcred_core::{TransportError, TransportErrorKind};
-use vaultcred_host::{BuildError, Origin, Setting, Setup, Tls};
+use vaultcred_host::{BuildError, Origin, Setting, Setup, Tls, io_kind, observe};
 
+#[derive(Clone)]
 pub(crate) struct Transport {
     agent: ureq::Agent,
     max_body_bytes: usize,
@@ -43,19 +42,9 @@ impl Transport {
         request: Request<Vec<u8>>,
     ) -> Result<Response<Vec<u8>>, TransportError> {
         let started = Instant::now();
-        let method = request.method().clone();
-        let path = request.uri().path().to_owned();
+        let (method, path) = (request.method().clone(), request.uri().path().to_owned());
         let result = self.exchange(request);
-        let latency_ms = started.elapsed().as_millis();
-        match &result {
-            Ok(r) => {
-                let status = r.status().as_u16();
-                debug!(target: "vaultcred", %method, %path, status, latency_ms, "vault http exchange");
-            }
-            Err(e) => {
-                debug!(target: "vaultcred", %method, %path, error = %e, latency_ms, "vault http exchange failed");
-            }
-        }
+        observe::exchange(&method, &path, started, &result);
         result
     }
 
@@ -121,33 +110,10 @@ pub(crate) fn classify(error: ureq::Error) -> TransportError {
     TransportError::new(kind, error.to_string())
 }
 
-fn io_kind(e: &io::Error) -> TransportErrorKind {
-    use TransportErrorKind as K;
-    // rustls reports handshake and certificate failures as `InvalidData` wrapping its error.
-    if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
-        return K::Tls;
-    }
-    match e.kind() {
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => K::TimedOut,
-        io::ErrorKind::ConnectionRefused
-        | io::ErrorKind::HostUnreachable
-        | io::ErrorKind::NetworkUnreachable
-        | io::ErrorKind::NetworkDown
-        | io::ErrorKind::AddrNotAvailable => K::Refused,
-        io::ErrorKind::UnexpectedEof
-        | io::ErrorKind::ConnectionReset
-        | io::ErrorKind::ConnectionAborted
-        | io::ErrorKind::BrokenPipe
-        | io::ErrorKind::NotConnected => K::Closed,
-        // std reports a failed DNS lookup with an uncategorised kind and this text.
-        _ if e.to_string().contains("failed to lookup address") => K::Refused,
-        _ => K::Other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io;
 
     #[test]
     fn io_errors_map_to_kinds() {
