@@ -79,6 +79,6 @@ mod tests {
         let tls = io::Error::other(rustls::Error::DecryptError);
         assert_eq!(io_kind(&tls), K::Tls);
         assert!(is_tls(&tls));
-        assert_eq!(describe(&tls), "Decrypt error");
+        assert_eq!(describe(&tls), "cannot decrypt peer's message");
     }
 }
