@@ -262,6 +262,11 @@ pub(crate) fn classify_status(
             )
         }
         400 if call == Call::Login => (Reason::AuthFailed, format!("login refused: {said}"), false),
+        401 => (
+            Reason::AuthFailed,
+            format!("Vault refused the request as unauthenticated: {said}"),
+            false,
+        ),
         403 if call == Call::Login => (Reason::AuthFailed, format!("login refused: {said}"), false),
         403 if call == Call::Lookup => {
             (Reason::AuthFailed, format!("token refused: {said}"), false)
@@ -335,6 +340,7 @@ pub(crate) fn lease_secs(value: Option<&Value>, field: &str) -> Result<u64, Stri
         None | Some(Value::Null) => Ok(0),
         Some(Value::Number(n)) => n
             .as_u64()
+            .map(|secs| secs.min(crate::refresh::MAX_LEASE_SECS))
             .ok_or_else(|| format!("{field} is not a non-negative whole number of seconds")),
         Some(_) => Err(format!("{field} is not a number")),
     }
@@ -382,9 +388,10 @@ mod tests {
         let v = |s: &str| serde_json::from_str::<Value>(s).unwrap();
         assert_eq!(lease_secs(Some(&v("3600")), "x"), Ok(3600));
         assert_eq!(lease_secs(None, "x"), Ok(0));
+        // Anything past 10 years is taken as 10 years.
         assert_eq!(
             lease_secs(Some(&v("18446744073709551615")), "x"),
-            Ok(u64::MAX)
+            Ok(crate::refresh::MAX_LEASE_SECS)
         );
         assert!(lease_secs(Some(&v("-1")), "x").is_err());
         assert!(lease_secs(Some(&v("1.5")), "x").is_err());

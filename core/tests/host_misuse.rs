@@ -131,3 +131,13 @@ fn a_cancelled_operation_ignores_later_inputs() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn next_debug_never_shows_the_login_body_or_the_token() {
+    let mut registry = approle_registry();
+    let mut op = registry.start_resolve(ORG, "k", now());
+    let next = registry.poll(&mut op, now());
+    let shown = format!("{next:?}");
+    assert_eq!(shown, "Http(POST /v1/auth/approle/login, 43-byte body)");
+    assert!(!shown.contains("secret-1"), "{shown}");
+}

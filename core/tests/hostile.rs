@@ -240,9 +240,21 @@ hostile! {
     login_client_token_number => assert_eq!(reason(login(&login_body(r#"{"client_token":7}"#))), Reason::InvalidResponse);
     login_client_token_header_injection => assert_eq!(reason(login(&login_body("{\"client_token\":\"hvs.a\\r\\nX-Evil: 1\"}"))), Reason::InvalidResponse);
     login_lease_negative => assert_eq!(reason(login(&login_body(r#"{"client_token":"hvs.a","lease_duration":-5}"#))), Reason::InvalidResponse);
-    login_lease_u64_max_saturates => {
+    login_lease_u64_max_is_capped => {
         let c = login(&login_body(&format!(r#"{{"client_token":"hvs.a","lease_duration":{}}}"#, u64::MAX))).unwrap();
-        assert_eq!(c.refresh_at_ms(), u64::MAX);
+        // Capped at the documented 10 years: 0.8 × 10 years after the login was sent.
+        let cap = vaultcred_core::refresh::MAX_LEASE_SECS * 800;
+        assert_eq!(c.refresh_at_ms(), vaultcred_fixtures::START_MS + cap);
+        // Far from year 9999 (253402300799999 ms), where formatting a date fails.
+        assert!(c.refresh_at_ms() < 253_402_300_799_999);
+    };
+    login_lease_3e11_seconds_is_capped => {
+        let c = login(&login_body(r#"{"client_token":"hvs.a","lease_duration":320000000000}"#)).unwrap();
+        assert!(c.refresh_at_ms() < 253_402_300_799_999);
+    };
+    unauthenticated_401_is_auth_failed => {
+        let e = read(401, r#"{"errors":["missing client token"]}"#).unwrap_err();
+        assert_eq!(e.reason, Reason::AuthFailed, "{e}");
     };
     login_mfa_required => assert_eq!(reason(login(&login_body(r#"{"client_token":"","mfa_requirement":{"mfa_request_id":"x"}}"#))), Reason::AuthFailed);
     login_errors_on_200 => assert_eq!(reason(login(r#"{"errors":["denied"]}"#)), Reason::AuthFailed);

@@ -39,7 +39,9 @@ use task::Task;
 pub type ResolveResult = Result<Arc<crate::credential::Credential>, CredentialNotFound>;
 
 /// What the host must do next for an operation.
-#[derive(Debug)]
+///
+/// `Debug` shows a request's method, path and body size only: never its headers (the token)
+/// or body (a secretId, a JWT).
 #[allow(
     clippy::large_enum_variant,
     reason = "a step is moved to the host at once; boxing the request would cost an allocation per step"
@@ -58,6 +60,24 @@ pub enum Next<O> {
     /// The operation is finished. Polling again returns the same outcome (a clone: an `Arc` for
     /// a credential).
     Done(O),
+}
+
+impl<O: std::fmt::Debug> std::fmt::Debug for Next<O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Next::Http(r) => write!(
+                f,
+                "Http({} {}, {}-byte body)",
+                r.method(),
+                r.uri().path(),
+                r.body().len()
+            ),
+            Next::ReadFile(path) => f.debug_tuple("ReadFile").field(path).finish(),
+            Next::Sleep(t) => f.debug_tuple("Sleep").field(t).finish(),
+            Next::WaitForLogin(t) => f.debug_tuple("WaitForLogin").field(t).finish(),
+            Next::Done(o) => f.debug_tuple("Done").field(o).finish(),
+        }
+    }
 }
 
 /// Outcome types an [`Operation`] can finish with: [`ResolveResult`] or [`HealthReport`].
