@@ -2,7 +2,8 @@
 
 use crate::config::VaultConfig;
 use crate::error::Reason;
-use crate::secret::{Scrubber, SecretString};
+use crate::scrub::Scrubber;
+use crate::secret::SecretString;
 use crate::wire::{build_request, lease_secs};
 use http::{Method, Request};
 use serde_json::Value;

@@ -263,7 +263,7 @@ impl VaultConfig {
             if reveal {
                 s.expose().into()
             } else {
-                crate::secret::REDACTED.into()
+                crate::scrub::REDACTED.into()
             }
         };
         let mut m = Map::new();

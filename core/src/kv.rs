@@ -5,7 +5,8 @@
 //! objects and arrays skipped). Without one, every non-null field becomes `multiField`.
 
 use crate::error::Reason;
-use crate::secret::{Scrubber, SecretString};
+use crate::scrub::Scrubber;
+use crate::secret::SecretString;
 use crate::wire::lease_secs;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};

@@ -3,7 +3,9 @@
 use crate::config::{Auth, VaultConfig};
 use crate::credential::Credential;
 use crate::error::Reason;
-use crate::secret::{Scrubber, SecretString};
+use crate::kv::SecretValue;
+use crate::scrub::Scrubber;
+use crate::secret::SecretString;
 use std::collections::HashMap;
 
 /// The hasher of the registry's maps: foldhash (fast on short keys such as orgIds and kinds),
@@ -79,6 +81,9 @@ impl LoginToken {
         *self = LoginToken::new(self.id, token, at_ms, lease_secs, renewable && !capped);
     }
 }
+
+/// Shortest resolved secret value the scrubber looks for in messages.
+pub(crate) const MIN_SCRUBBED_VALUE: usize = 8;
 
 /// What to do about the org's token before a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -157,9 +162,11 @@ impl Provider {
         }
     }
 
-    /// A scrubber knowing every secret this org holds (plus `extra`).
+    /// A scrubber knowing every secret this org holds (plus `extra`): its credentials, tokens,
+    /// JWT, and the values of the credentials it has resolved (those of at least
+    /// [`MIN_SCRUBBED_VALUE`] bytes: a shorter value would redact ordinary words).
     pub(crate) fn scrubber<'a>(&'a self, extra: Option<&'a SecretString>) -> Scrubber<'a> {
-        let mut secrets: Vec<&SecretString> = Vec::with_capacity(5);
+        let mut secrets: Vec<&SecretString> = Vec::with_capacity(5 + self.cache.len());
         match &self.config.auth {
             Auth::Token { token } => secrets.push(token),
             Auth::AppRole { role_id, secret_id } => {
@@ -176,6 +183,13 @@ impl Provider {
         }
         if let Some(e) = extra {
             secrets.push(e);
+        }
+        for credential in self.cache.values() {
+            let values: Vec<&SecretString> = match &credential.value {
+                SecretValue::Value(v) => vec![v],
+                SecretValue::MultiField(fields) => fields.values().collect(),
+            };
+            secrets.extend(values.into_iter().filter(|v| v.len() >= MIN_SCRUBBED_VALUE));
         }
         Scrubber::new(secrets)
     }

@@ -6,7 +6,8 @@
 
 use crate::config::VaultConfig;
 use crate::error::Reason;
-use crate::secret::{Scrubber, SecretString};
+use crate::scrub::Scrubber;
+use crate::secret::SecretString;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use serde_json::Value;
 

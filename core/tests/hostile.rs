@@ -316,3 +316,53 @@ fn status_code_sweep_never_panics_and_always_has_a_reason() {
         }
     }
 }
+
+/// Issue 12 item 5: kind `a` resolves to a value; kind `b`'s server error echoes it — in plain
+/// and encoded forms — and the value never reaches `b`'s error.
+#[test]
+fn a_resolved_value_echoed_by_another_kinds_error_is_scrubbed() {
+    use base64::Engine as _;
+    let value = "SECRETVALUE-1111";
+    let b64 = base64::engine::general_purpose::STANDARD.encode(value);
+    let hex: String = value.bytes().map(|b| format!("{b:02x}")).collect();
+    for echo in [
+        value.to_owned(),
+        b64,
+        hex,
+        value.to_lowercase(),
+        "SECRET\nVALUE-1111".into(),
+    ] {
+        let options = RegistryOptions {
+            retry: RetryPolicy::none(),
+            ..RegistryOptions::default()
+        };
+        let mut registry = Registry::with_options(options);
+        let config = VaultConfig::token(ADDR, "secret", TOKEN).unwrap();
+        registry.register(ORG, config).unwrap();
+        let lookup = response(200, r#"{"data":{"ttl":0}}"#);
+        let a = response(
+            200,
+            format!(r#"{{"data":{{"data":{{"value":"{value}"}}}}}}"#),
+        );
+        let b = response(500, format!(r#"{{"errors":["cannot read b: {echo}"]}}"#));
+        let replay = Replay::new()
+            .then(
+                Method::GET,
+                "/v1/auth/token/lookup-self",
+                Ok(lookup),
+                "lookup",
+            )
+            .then(Method::GET, "/v1/secret/data/org_a/a", Ok(a), "a")
+            .then(Method::GET, "/v1/secret/data/org_a/b", Ok(b), "b");
+        let mut h = Harness::new(registry, replay);
+        h.resolve(ORG, "a").unwrap();
+        let e = h.resolve(ORG, "b").unwrap_err();
+        let shown = format!("{e} {e:?}");
+        assert!(
+            !shown.to_lowercase().contains("secretvalue"),
+            "{echo:?}: {shown}"
+        );
+        assert!(!shown.contains("5345435245"), "{echo:?}: {shown}");
+        assert!(shown.contains("[redacted]"), "{echo:?}: {shown}");
+    }
+}
