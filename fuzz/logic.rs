@@ -191,12 +191,20 @@ pub fn response(data: &[u8]) {
     let read = format!("{FUZZ_ADDR}/v1/secret/data/{FUZZ_ORG}/{FUZZ_KIND}");
     let login = format!("{FUZZ_ADDR}/v1/auth/approle/login");
     let lookup = format!("{FUZZ_ADDR}/v1/auth/token/lookup-self");
-    let allowed: Vec<&str> = match (approle, health) {
-        (true, true) => vec![login.as_str()],
-        (true, false) => vec![login.as_str(), read.as_str()],
-        (false, true) => vec![lookup.as_str()],
-        (false, false) => vec![read.as_str()],
-    };
+    let renew = format!("{FUZZ_ADDR}/v1/auth/token/renew-self");
+    let mounts = format!("{FUZZ_ADDR}/v1/sys/internal/ui/mounts/secret");
+    let capabilities = format!("{FUZZ_ADDR}/v1/sys/capabilities-self");
+    let probe = format!(
+        "{FUZZ_ADDR}/v1/secret/data/{FUZZ_ORG}/{}",
+        vaultcred_core::operation::PROBE_KIND
+    );
+    let token = if approle { &login } else { &lookup };
+    let mut allowed: Vec<&str> = vec![token.as_str(), renew.as_str()];
+    if health {
+        allowed.extend([mounts.as_str(), capabilities.as_str(), probe.as_str()]);
+    } else {
+        allowed.push(read.as_str());
+    }
     let mut chunks = rest.split(|b| *b == FUZZ_SEPARATOR);
     let mut clock = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_932_000);
     let message = if health {

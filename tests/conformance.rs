@@ -9,7 +9,7 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 use vaultcred_core::{Reason, RetryPolicy, SecretValue, VaultConfig};
-use vaultcred_fixtures::{Fault, FaultRule, PathMatch};
+use vaultcred_devvault::{Fault, FaultRule, PathMatch};
 use vaultcred_tests::{Host, Options, World};
 
 const LONG: Duration = Duration::from_secs(3600);
@@ -94,12 +94,13 @@ fn namespace_and_path_template<H: Host>() {
         .find(|r| r.path == "/v1/secret/data/tenants/org_a/db")
         .unwrap();
     assert_eq!(read.header("x-vault-namespace"), Some("team-a/"));
-    // Without the namespace the server answers as Vault does for an unknown route.
+    // Without the namespace the server answers as Vault does for an unknown route: a
+    // misconfiguration (mount_not_found), not an absent secret.
     h.register(
         "org_b",
         VaultConfig::token(&w.dev.url(), "secret", &token).unwrap(),
     );
-    assert_eq!(w.reason(h.resolve("org_b", "db")), Reason::Missing);
+    assert_eq!(w.reason(h.resolve("org_b", "db")), Reason::MountNotFound);
 }
 
 fn no_request_before_refresh_at<H: Host>() {
@@ -115,17 +116,34 @@ fn no_request_before_refresh_at<H: Host>() {
     assert_eq!(w.dev.requests().len(), before, "cache hits made requests");
 }
 
-fn token_expiry_triggers_relogin<H: Host>() {
-    // Token TTL 1 s: its deadline is 0.8 s after login.
-    let w = World::new(Duration::from_secs(1));
+fn token_expiry_renews_then_relogs_at_max_ttl<H: Host>() {
+    // Token TTL 2 s (renewed at 80 %), max TTL 5 s: renewals, then one login when the max TTL
+    // leaves nothing to renew.
+    let w = World::new(Duration::from_secs(2));
+    w.dev
+        .set_approle_token_max_ttl("role-org_a", Duration::from_secs(5));
     let h = H::build(&Options::default());
     h.register("org_a", w.approle_config("org_a"));
     let a = w.checked(h.resolve("org_a", "api-key")).unwrap();
     let lifetime = a.refresh_at().duration_since(a.resolved_at()).unwrap();
-    assert!(lifetime <= Duration::from_millis(800), "{lifetime:?}");
-    std::thread::sleep(Duration::from_millis(900));
-    w.checked(h.resolve("org_a", "api-key")).unwrap();
-    assert_eq!(w.dev.count("POST", "/v1/auth/approle/login"), 2);
+    assert!(lifetime <= Duration::from_millis(1600), "{lifetime:?}");
+    let start = std::time::Instant::now();
+    // Renewals near 1.6 s, 3.2 s and 4.8 s (the last one capped by the max TTL), then a login
+    // at 80 % of what that one granted; the new token is not due again before 6.5 s.
+    while start.elapsed() < Duration::from_millis(6500) {
+        std::thread::sleep(Duration::from_millis(100));
+        w.checked(h.resolve("org_a", "api-key")).unwrap();
+    }
+    let renewals = w.dev.count("POST", "/v1/auth/token/renew-self");
+    let logins = w.dev.count("POST", "/v1/auth/approle/login");
+    assert!(
+        renewals >= 2,
+        "renewed, not logged in again: {renewals} renewals"
+    );
+    assert_eq!(
+        logins, 2,
+        "the first login and one at the max TTL ({renewals} renewals)"
+    );
 }
 
 fn revoked_token_triggers_exactly_one_relogin<H: Host>() {
@@ -440,23 +458,12 @@ fn canaries_never_leak<H: Host>() {
     );
 }
 
-macro_rules! conformance {
-    ($($scenario:ident),* $(,)?) => {
-        mod ureq {
-            $( #[test] fn $scenario() { super::$scenario::<vaultcred_tests::Ureq>() } )*
-        }
-        mod hyper {
-            $( #[test] fn $scenario() { super::$scenario::<vaultcred_tests::Hyper>() } )*
-        }
-    };
-}
-
-conformance!(
+vaultcred_tests::conformance!(
     all_auth_modes,
     probing_and_multifield,
     namespace_and_path_template,
     no_request_before_refresh_at,
-    token_expiry_triggers_relogin,
+    token_expiry_renews_then_relogs_at_max_ttl,
     revoked_token_triggers_exactly_one_relogin,
     rotation_event_after_a_secret_changes,
     single_flight_login,

@@ -11,7 +11,7 @@ use std::time::Duration;
 use vaultcred_core::{
     HealthReport, Reason, ResolveResult, RetryPolicy, RotationEvent, VaultConfig,
 };
-use vaultcred_fixtures::DevVault;
+use vaultcred_devvault::DevVault;
 
 /// Settings each host is built with.
 #[derive(Clone, Debug)]
@@ -56,6 +56,24 @@ pub trait Host: Send + Sync + Sized {
     fn resolve_all(&self, jobs: &[(String, String)]) -> Vec<ResolveResult>;
     /// The next rotation event, if one arrives in time.
     fn next_rotation(&self, within: Duration) -> Option<RotationEvent>;
+    /// Unregisters an org (its login token is revoked in the background).
+    fn unregister(&self, org: &str) -> bool;
+    /// Revokes every org's login token (in the background).
+    fn shutdown(&self);
+}
+
+/// Runs each scenario (a function generic over [`Host`]) as one test per adapter, in modules
+/// `ureq` and `hyper`.
+#[macro_export]
+macro_rules! conformance {
+    ($($scenario:ident),* $(,)?) => {
+        mod ureq {
+            $( #[test] fn $scenario() { super::$scenario::<vaultcred_tests::Ureq>() } )*
+        }
+        mod hyper {
+            $( #[test] fn $scenario() { super::$scenario::<vaultcred_tests::Hyper>() } )*
+        }
+    };
 }
 
 /// The blocking adapter.
@@ -96,6 +114,12 @@ impl Host for Ureq {
     }
     fn next_rotation(&self, within: Duration) -> Option<RotationEvent> {
         self.events.lock().unwrap().recv_timeout(within).ok()
+    }
+    fn unregister(&self, org: &str) -> bool {
+        self.client.unregister(org)
+    }
+    fn shutdown(&self) {
+        self.client.shutdown();
     }
 }
 
@@ -168,6 +192,14 @@ impl Host for Hyper {
         let mut rx = self.events.lock().unwrap();
         self.rt
             .block_on(async { tokio::time::timeout(within, rx.recv()).await.ok()?.ok() })
+    }
+    fn unregister(&self, org: &str) -> bool {
+        // Outside the runtime on purpose: the client sends the revocation on the runtime it
+        // was built in.
+        self.client.unregister(org)
+    }
+    fn shutdown(&self) {
+        self.client.shutdown();
     }
 }
 

@@ -11,8 +11,10 @@
 //! (`POST /v1/sys/auth/approle`), creates roles with short token TTLs and writes the secrets it
 //! needs. A guard kills the server when the test ends, passed or failed.
 //!
-//! Without `rvault` on `PATH` every test prints why it is skipped and passes, unless
-//! `VAULTCRED_REQUIRE_RVAULT=1` is set (CI sets it): then a missing `rvault` fails the test.
+//! Every test is `#[ignore]`d with its reason, so `cargo test --workspace` on a machine without
+//! `rvault` reports them as ignored, never as passed. `.ci/run` installs RustyVault and runs them
+//! with `cargo test -p vaultcred-tests --test interop_rustyvault -- --include-ignored`; a test
+//! run that way without `rvault` on `PATH` fails.
 //! The CLI is `target/<profile>/vaultcred` next to this test's executable (built by
 //! `cargo test --workspace`); when missing, the tests run `cargo build -p vaultcred` once.
 //!
@@ -103,24 +105,15 @@ fn rvault_on_path() -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// Whether to run: `rvault` is on `PATH`. Without it the test is skipped with a message, or
-/// fails when `VAULTCRED_REQUIRE_RVAULT=1`.
-fn rvault_available(test: &str) -> bool {
-    if rvault_on_path().is_some() {
-        return true;
-    }
-    if std::env::var("VAULTCRED_REQUIRE_RVAULT").as_deref() == Ok("1") {
-        panic!(
-            "{test}: `rvault` (RustyVault) is not on PATH and VAULTCRED_REQUIRE_RVAULT=1; \
-             install it with `cargo install rusty_vault`"
-        );
-    }
-    eprintln!(
-        "SKIPPED {test}: `rvault` (RustyVault) is not on PATH. Install it with \
-         `cargo install rusty_vault` to run the RustyVault interop tests \
-         (set VAULTCRED_REQUIRE_RVAULT=1 to make this a failure)."
+/// Fails the test when `rvault` is not on `PATH`: the tests are `#[ignore]`d, so they run only
+/// when asked for (`--include-ignored`, as `.ci/run` does after installing RustyVault), and a
+/// test that was asked for must not pass without running.
+fn require_rvault(test: &str) {
+    assert!(
+        rvault_on_path().is_some(),
+        "{test}: `rvault` (RustyVault) is not on PATH; install it with \
+         `cargo install rusty_vault --version 0.2.1 --locked` (as .ci/run does)"
     );
-    false
 }
 
 // ------------------------------------------------------------------------------------------
@@ -964,10 +957,9 @@ fn approle_config(addr: &str, role_id: &str, secret_id: &str) -> Value {
 /// Token mode: a single-value and a multi-field secret, their versions, and refreshAt by the
 /// KV-lease rule (RustyVault's default 3600 s lease) and by the token-mode hour (lease 0).
 #[test]
+#[ignore = "needs rvault (RustyVault 0.2.1) on PATH; .ci/run installs it"]
 fn token_mode_reads() {
-    if !rvault_available("token_mode_reads") {
-        return;
-    }
+    require_rvault("token_mode_reads");
     let rv = RustyVault::start_unsealed();
     rv.put_secret(
         "org_tok",
@@ -1022,10 +1014,9 @@ fn token_mode_reads() {
 /// AppRole: a real login, then the read; refreshAt is loginTime + 0.8 × the login's
 /// lease_duration, which RustyVault sets to the role's token_ttl.
 #[test]
+#[ignore = "needs rvault (RustyVault 0.2.1) on PATH; .ci/run installs it"]
 fn approle_login_and_read() {
-    if !rvault_available("approle_login_and_read") {
-        return;
-    }
+    require_rvault("approle_login_and_read");
     let rv = RustyVault::start_unsealed();
     let (role_id, secret_id) = rv.create_role("svc", 30);
     let ttl = rv.role_token_ttl("svc");
@@ -1059,10 +1050,9 @@ fn approle_login_and_read() {
 /// A wrong secretId: RustyVault's 400 `{"error":"invalid secret id"}` is `auth_failed`, and the
 /// secretId is not echoed.
 #[test]
+#[ignore = "needs rvault (RustyVault 0.2.1) on PATH; .ci/run installs it"]
 fn approle_bad_secret_id_is_auth_failed() {
-    if !rvault_available("approle_bad_secret_id_is_auth_failed") {
-        return;
-    }
+    require_rvault("approle_bad_secret_id_is_auth_failed");
     let rv = RustyVault::start_unsealed();
     let (role_id, _) = rv.create_role("svc", 30);
     rv.put_secret("org_app", "k", json!({"value": "v"}), 1, None);
@@ -1090,10 +1080,9 @@ fn approle_bad_secret_id_is_auth_failed() {
 /// An unknown token in token mode: RustyVault's 403 `{"error":"Permission denied."}` is
 /// `permission_denied`.
 #[test]
+#[ignore = "needs rvault (RustyVault 0.2.1) on PATH; .ci/run installs it"]
 fn bogus_token_is_permission_denied() {
-    if !rvault_available("bogus_token_is_permission_denied") {
-        return;
-    }
+    require_rvault("bogus_token_is_permission_denied");
     let rv = RustyVault::start_unsealed();
     rv.put_secret("org_tok", "k", json!({"value": "v"}), 1, None);
     let bogus = "3b0c2f1e-bogus-token-0000-000000000000";
@@ -1113,10 +1102,9 @@ fn bogus_token_is_permission_denied() {
 /// A secret that is not there (404, empty body) is `missing`, in token and AppRole mode, next
 /// to one that is (so the CLI exits 1 with one good line).
 #[test]
+#[ignore = "needs rvault (RustyVault 0.2.1) on PATH; .ci/run installs it"]
 fn missing_secret_is_missing() {
-    if !rvault_available("missing_secret_is_missing") {
-        return;
-    }
+    require_rvault("missing_secret_is_missing");
     let rv = RustyVault::start_unsealed();
     let (role_id, secret_id) = rv.create_role("svc", 30);
     rv.put_secret("org_m", "present", json!({"apiKey": "k-1"}), 2, None);
@@ -1140,10 +1128,9 @@ fn missing_secret_is_missing() {
 
 /// Health: ok with good credentials (token lookup-self, AppRole login), failing with bad ones.
 #[test]
+#[ignore = "needs rvault (RustyVault 0.2.1) on PATH; .ci/run installs it"]
 fn health_ok_and_failing() {
-    if !rvault_available("health_ok_and_failing") {
-        return;
-    }
+    require_rvault("health_ok_and_failing");
     let rv = RustyVault::start_unsealed();
     let (role_id, secret_id) = rv.create_role("svc", 30);
     let url = rv.url();
@@ -1181,10 +1168,9 @@ fn health_ok_and_failing() {
 
 /// A server initialised but never unsealed: reads, logins and health checks say `sealed`.
 #[test]
+#[ignore = "needs rvault (RustyVault 0.2.1) on PATH; .ci/run installs it"]
 fn sealed_server_is_sealed() {
-    if !rvault_available("sealed_server_is_sealed") {
-        return;
-    }
+    require_rvault("sealed_server_is_sealed");
     let mut rv = RustyVault::start();
     rv.init(); // not unsealed
     let raw = rv.api("GET", "secret/data/org_s/k", None);
@@ -1223,10 +1209,9 @@ fn sealed_server_is_sealed() {
 /// login. Counted by a proxy, since RustyVault keeps no request log. Also checks that the cookie
 /// RustyVault sets on login (difference 12) is never sent back.
 #[test]
+#[ignore = "needs rvault (RustyVault 0.2.1) on PATH; .ci/run installs it"]
 fn token_cached_and_reused_across_kinds() {
-    if !rvault_available("token_cached_and_reused_across_kinds") {
-        return;
-    }
+    require_rvault("token_cached_and_reused_across_kinds");
     let rv = RustyVault::start_unsealed();
     let (role_id, secret_id) = rv.create_role("short", 2); // refresh after 1.6 s
     rv.put_secret("org_c", "a", json!({"value": "a-1"}), 1, None);
@@ -1311,10 +1296,9 @@ fn token_cached_and_reused_across_kinds() {
 /// Keeps the module docs honest: each documented difference between RustyVault and Vault,
 /// checked on the wire.
 #[test]
+#[ignore = "needs rvault (RustyVault 0.2.1) on PATH; .ci/run installs it"]
 fn rustyvault_differences_from_vault_hold() {
-    if !rvault_available("rustyvault_differences_from_vault_hold") {
-        return;
-    }
+    require_rvault("rustyvault_differences_from_vault_hold");
     let rv = RustyVault::start_unsealed();
     let (role_id, secret_id) = rv.create_role("svc", 20);
     let doc = json!({"data": {"value": "x"}, "metadata": {"version": 4}});

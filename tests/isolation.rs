@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use vaultcred_core::{Reason, RetryPolicy, SecretValue, VaultConfig};
-use vaultcred_fixtures::{DevVault, Fault, FaultRule, PathMatch};
+use vaultcred_devvault::{DevVault, Fault, FaultRule, PathMatch};
 use vaultcred_tests::{Host, Hyper, Options};
 
 const ORGS: usize = 1000;
@@ -130,7 +130,7 @@ fn isolation_under_load() {
     // count), token revocations and secret rotations.
     let stop = Arc::new(AtomicBool::new(false));
     let revocations: Arc<Mutex<HashMap<String, u64>>> = Arc::default();
-    let tally: Arc<Mutex<Vec<vaultcred_fixtures::devvault::RecordedRequest>>> = Arc::default();
+    let tally: Arc<Mutex<Vec<vaultcred_devvault::RecordedRequest>>> = Arc::default();
     let chaos = {
         let (dev, truth, stop, revocations, tally) = (
             dev.clone(),
@@ -171,7 +171,7 @@ fn isolation_under_load() {
                     injected_drop += 1;
                 }
                 // Every 200 ms: revoke one org's current token; rotate a few secrets.
-                if tick % 10 == 0 && !tokens_by_org.is_empty() {
+                if tick.is_multiple_of(10) && !tokens_by_org.is_empty() {
                     let orgs: Vec<&String> = tokens_by_org.keys().collect();
                     let o = orgs[rng.below(orgs.len())].clone();
                     if let Some(tok) = tokens_by_org.remove(&o)
@@ -180,7 +180,7 @@ fn isolation_under_load() {
                         *revocations.lock().unwrap().entry(o).or_default() += 1;
                     }
                 }
-                if tick % 2 == 0 {
+                if tick.is_multiple_of(2) {
                     for _ in 0..5 {
                         let o = org(rng.below(ORGS));
                         let kind = KINDS[rng.below(KINDS.len())];

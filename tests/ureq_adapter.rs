@@ -6,7 +6,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
-use vaultcred_fixtures::{DevVault, Fault, FaultRule, PathMatch};
+use vaultcred_devvault::{DevVault, Fault, FaultRule, PathMatch};
 use vaultcred_ureq::{Client, Credential, Reason, RetryPolicy, SecretValue, VaultConfig};
 
 fn assert_send_sync_clone<T: Send + Sync + Clone + 'static>() {}
@@ -466,4 +466,39 @@ fn endless_body_is_cut_at_the_cap() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[test]
+fn unregister_wakes_a_thread_waiting_for_the_login() {
+    let dev = vault();
+    dev.kv_put("secret", "org_a/a", json!({"value": "v-a"}));
+    // The first thread's login hangs for 3 s; the second waits for it.
+    dev.inject(
+        FaultRule::new(
+            PathMatch::exact("/v1/auth/approle/login"),
+            Fault::Delay(Duration::from_secs(3)),
+        )
+        .times(1),
+    );
+    let creds = dev.create_approle("svc", &["org-a"], Duration::from_secs(3600));
+    let config = VaultConfig::approle(&dev.url(), "secret", &creds.role_id, &creds.secret_id);
+    let client = no_retry().build().unwrap();
+    client.register("org_a", config.unwrap()).unwrap();
+    let first = std::thread::spawn({
+        let client = client.clone();
+        move || client.resolve("org_a", "a").map(drop)
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn({
+        let client = client.clone();
+        move || tx.send(client.resolve("org_a", "a").map(drop))
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(client.unregister("org_a"));
+    let result = rx
+        .recv_timeout(Duration::from_secs(2))
+        .expect("the waiter is woken by unregister, not by the login landing");
+    assert!(result.is_err(), "{result:?}");
+    drop(first.join());
 }

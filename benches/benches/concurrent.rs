@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Barrier;
 use vaultcred_bench::percentile;
 use vaultcred_bench::report::is_bench_run;
-use vaultcred_fixtures::DevVault;
+use vaultcred_devvault::DevVault;
 use vaultcred_hyper::{Client, SecretValue, VaultConfig};
 
 const NAME: &str = "concurrent/approle_cold_1000";

@@ -2,7 +2,8 @@
 
 use crate::config::VaultConfig;
 use crate::error::Reason;
-use crate::secret::{Scrubber, SecretString};
+use crate::scrub::Scrubber;
+use crate::secret::SecretString;
 use crate::wire::{build_request, lease_secs};
 use http::{Method, Request};
 use serde_json::Value;
@@ -14,10 +15,24 @@ pub const KUBERNETES_LOGIN_PATH: &str = "auth/kubernetes/login";
 /// API path of the token self-lookup.
 pub const LOOKUP_SELF_PATH: &str = "auth/token/lookup-self";
 
-/// A token obtained by a login.
+/// API path of the token self-renewal.
+pub const RENEW_SELF_PATH: &str = "auth/token/renew-self";
+/// API path of the token self-revocation.
+pub const REVOKE_SELF_PATH: &str = "auth/token/revoke-self";
+
+/// A token obtained by a login (or confirmed by a renewal).
 pub(crate) struct Login {
     pub token: SecretString,
     pub lease_secs: u64,
+    pub renewable: bool,
+}
+
+/// What `lookup-self` says of a token's lifetime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TokenInfo {
+    /// Seconds left (0: never expires).
+    pub ttl_secs: u64,
+    pub renewable: bool,
 }
 
 #[derive(serde::Serialize)]
@@ -78,6 +93,50 @@ pub(crate) fn lookup_self_request(config: &VaultConfig, token: &SecretString) ->
     build_request(config, Method::GET, LOOKUP_SELF_PATH, Some(token), None)
 }
 
+/// `renew-self` asking for `increment_secs` more.
+pub(crate) fn renew_self_request(
+    config: &VaultConfig,
+    token: &SecretString,
+    increment_secs: u64,
+) -> Request<Vec<u8>> {
+    let body = format!(r#"{{"increment":"{increment_secs}s"}}"#).into_bytes();
+    build_request(
+        config,
+        Method::POST,
+        RENEW_SELF_PATH,
+        Some(token),
+        Some(body),
+    )
+}
+
+/// `revoke-self`: the token revokes itself (best effort, when it is dropped).
+pub(crate) fn revoke_self_request(config: &VaultConfig, token: &SecretString) -> Request<Vec<u8>> {
+    build_request(config, Method::POST, REVOKE_SELF_PATH, Some(token), None)
+}
+
+/// Parses a 200 `lookup-self` answer: `data.ttl` and `data.renewable` (absent: not renewable).
+pub(crate) fn parse_lookup(body: &[u8]) -> Result<TokenInfo, (Reason, String)> {
+    let invalid = |what: &str| {
+        (
+            Reason::InvalidResponse,
+            format!("unreadable token lookup response: {what}"),
+        )
+    };
+    let value: Value = serde_json::from_slice(body).map_err(|_| invalid("not valid JSON"))?;
+    let Some(data) = value.get("data").and_then(Value::as_object) else {
+        return Err(invalid("no \"data\" object"));
+    };
+    let ttl_secs = lease_secs(data.get("ttl"), "data.ttl").map_err(|m| invalid(&m))?;
+    let renewable = data
+        .get("renewable")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    Ok(TokenInfo {
+        ttl_secs,
+        renewable,
+    })
+}
+
 /// Parses a 200 login answer.
 pub(crate) fn parse_login(body: &[u8], scrubber: &Scrubber<'_>) -> Result<Login, (Reason, String)> {
     let invalid = |what: &str| {
@@ -128,9 +187,14 @@ pub(crate) fn parse_login(body: &[u8], scrubber: &Scrubber<'_>) -> Result<Login,
     }
     let lease =
         lease_secs(auth.get("lease_duration"), "auth.lease_duration").map_err(|m| invalid(&m))?;
+    let renewable = auth
+        .get("renewable")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     Ok(Login {
         token,
         lease_secs: lease,
+        renewable,
     })
 }
 

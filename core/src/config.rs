@@ -226,7 +226,7 @@ impl VaultConfig {
             if reveal {
                 s.expose().into()
             } else {
-                crate::secret::REDACTED.into()
+                crate::scrub::REDACTED.into()
             }
         };
         let mut m = Map::new();

@@ -83,15 +83,57 @@ pub struct RotationEvent {
     pub at_ms: u64,
 }
 
-/// Outcome of a health check: `{ok: true, latencyMs}` or `{ok: false, error}`.
+impl RotationEvent {
+    /// The one rotation rule: a credential rotated when its value or its version changed.
+    /// Returns the event announcing `new` replacing `old`, or `None` if nothing changed.
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use vaultcred_core::{Next, Registry, RotationEvent, VaultConfig};
+    /// # let mut registry = Registry::new();
+    /// # registry.register("org_a", VaultConfig::token("http://127.0.0.1:8200", "secret", "hvs.x")?)?;
+    /// # let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_932_000);
+    /// # let lookup = br#"{"data":{"ttl":0}}"#;
+    /// # let body = br#"{"data":{"data":{"value":"v1"},"metadata":{"version":1}}}"#;
+    /// # let mut op = registry.start_resolve("org_a", "k", now);
+    /// # for answer in [&lookup[..], &body[..]] {
+    /// #     let Next::Http(_) = registry.poll(&mut op, now) else { unreachable!() };
+    /// #     registry.on_response(&mut op, Ok(http::Response::new(answer.to_vec())), now);
+    /// # }
+    /// # let Next::Done(Ok(credential)) = registry.poll(&mut op, now) else { unreachable!() };
+    /// // The same credential twice: no rotation.
+    /// assert!(RotationEvent::between(&credential, &credential).is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn between(old: &Credential, new: &Credential) -> Option<RotationEvent> {
+        let rotated = old.value != new.value || old.version != new.version;
+        rotated.then(|| RotationEvent {
+            org_id: new.org_id.clone(),
+            kind: new.kind.clone(),
+            old_version: old.version,
+            new_version: new.version,
+            at_ms: new.resolved_at_ms,
+        })
+    }
+}
+
+/// Outcome of a health check: `{ok: true, latencyMs, checks}` or
+/// `{ok: false, error, reason, latencyMs, checks}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HealthReport {
-    /// Whether Vault was reachable and the credentials valid.
+    /// Whether Vault was reachable, the credentials valid, the mount a KV v2 mount and the org's
+    /// path readable (as far as [`HealthReport::checks`] says).
     pub ok: bool,
     /// Time from the start of the check to its answer, by the host's clock.
     pub latency_ms: u64,
     /// Why it failed (redacted), when it did.
     pub error: Option<HealthError>,
+    /// What was checked and passed, in order: `auth` (a token was obtained or known valid),
+    /// `mount` and `kv_v2` (the mount exists and is KV version 2), `read_capability` (the
+    /// token's policies allow reading the org's path), `probe_read` (a read under the org's path
+    /// reached the KV engine). A check whose endpoint is itself forbidden is skipped, and the
+    /// next one stands in for it.
+    pub checks: Vec<&'static str>,
 }
 
 /// Why a health check failed.
@@ -104,19 +146,28 @@ pub struct HealthError {
 }
 
 impl HealthReport {
-    /// The spec's JSON: `{"ok":true,"latencyMs":45}` or `{"ok":false,"error":"..."}`.
+    /// The spec's JSON, `{"ok":true,"latencyMs":45}` or `{"ok":false,"error":"..."}`, with
+    /// `reason` on failure and the `checks` passed.
     ///
     /// ```
     /// use vaultcred_core::HealthReport;
-    /// let r = HealthReport { ok: true, latency_ms: 45, error: None };
-    /// assert_eq!(r.to_json().to_string(), r#"{"ok":true,"latencyMs":45}"#);
+    /// let r = HealthReport { ok: true, latency_ms: 45, error: None, checks: vec!["auth", "mount"] };
+    /// assert_eq!(r.to_json().to_string(), r#"{"ok":true,"latencyMs":45,"checks":["auth","mount"]}"#);
     /// ```
     pub fn to_json(&self) -> serde_json::Value {
         match &self.error {
-            None => serde_json::json!({"ok": self.ok, "latencyMs": self.latency_ms}),
-            Some(e) => {
-                serde_json::json!({"ok": false, "error": format!("{}: {}", e.reason, e.message)})
-            }
+            None => serde_json::json!({
+                "ok": self.ok,
+                "latencyMs": self.latency_ms,
+                "checks": self.checks,
+            }),
+            Some(e) => serde_json::json!({
+                "ok": false,
+                "error": format!("{}: {}", e.reason, e.message),
+                "reason": e.reason.as_str(),
+                "latencyMs": self.latency_ms,
+                "checks": self.checks,
+            }),
         }
     }
 }

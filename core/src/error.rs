@@ -35,11 +35,20 @@ pub enum Reason {
     JwtUnreadable,
     /// No Vault config is registered for this org.
     NotConfigured,
+    /// The KV mount (or the namespace) does not exist: Vault has no handler for the path, or
+    /// the mount is not a KV version 2 mount at that path. A misconfiguration, not an absent
+    /// secret.
+    MountNotFound,
+    /// The mount exists but is not KV version 2 (health checks).
+    NotKvV2,
+    /// The host drove an operation out of order (e.g. polled it while a response was awaited);
+    /// a bug in the host, never something Vault said.
+    HostMisuse,
 }
 
 impl Reason {
     /// Every reason, in declaration order.
-    pub const ALL: [Reason; 12] = [
+    pub const ALL: [Reason; 15] = [
         Reason::Missing,
         Reason::PermissionDenied,
         Reason::AuthFailed,
@@ -52,6 +61,9 @@ impl Reason {
         Reason::InvalidKind,
         Reason::JwtUnreadable,
         Reason::NotConfigured,
+        Reason::MountNotFound,
+        Reason::NotKvV2,
+        Reason::HostMisuse,
     ];
 
     /// The snake_case wire name, e.g. `"permission_denied"`.
@@ -73,6 +85,9 @@ impl Reason {
             Reason::InvalidKind => "invalid_kind",
             Reason::JwtUnreadable => "jwt_unreadable",
             Reason::NotConfigured => "not_configured",
+            Reason::MountNotFound => "mount_not_found",
+            Reason::NotKvV2 => "not_kv_v2",
+            Reason::HostMisuse => "host_misuse",
         }
     }
 }

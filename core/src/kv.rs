@@ -5,8 +5,10 @@
 //! objects and arrays skipped). Without one, every non-null field becomes `multiField`.
 
 use crate::error::Reason;
-use crate::secret::{Scrubber, SecretString};
+use crate::scrub::Scrubber;
+use crate::secret::SecretString;
 use crate::wire::lease_secs;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -70,6 +72,53 @@ pub fn probe(data: &Map<String, Value>) -> Option<SecretValue> {
     (!fields.is_empty()).then_some(SecretValue::MultiField(fields))
 }
 
+/// The fields of `data.data` as the exact JSON text Vault sent, so numbers keep their digits
+/// (`99999999999999999999` is not rewritten as `1e+20`).
+type RawFields = BTreeMap<String, Box<RawValue>>;
+
+/// [`probe`] over the raw fields: strings unescaped, numbers and booleans exactly as written,
+/// objects and arrays as compact JSON.
+fn probe_raw(data: &RawFields) -> Option<SecretValue> {
+    for field in PRIMARY_FIELDS {
+        if let Some(value) = data.get(field).and_then(|raw| raw_scalar(raw)) {
+            return Some(SecretValue::Value(SecretString::from(value)));
+        }
+    }
+    let fields: BTreeMap<String, SecretString> = data
+        .iter()
+        .filter_map(|(k, raw)| {
+            let text = match raw.get().as_bytes().first() {
+                Some(b'{' | b'[') => serde_json::from_str::<Value>(raw.get()).ok()?.to_string(),
+                _ => raw_scalar(raw)?,
+            };
+            Some((k.clone(), SecretString::from(text)))
+        })
+        .collect();
+    (!fields.is_empty()).then_some(SecretValue::MultiField(fields))
+}
+
+fn raw_scalar(raw: &RawValue) -> Option<String> {
+    let text = raw.get();
+    match text.as_bytes().first()? {
+        b'"' => serde_json::from_str::<String>(text).ok(),
+        b'n' | b'{' | b'[' => None,
+        _ => Some(text.to_owned()),
+    }
+}
+
+/// `data.data` of a body already known to have that shape, as raw fields.
+fn raw_data_fields(body: &[u8]) -> Option<RawFields> {
+    #[derive(serde::Deserialize)]
+    struct Outer {
+        data: Option<Inner>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Inner {
+        data: Option<RawFields>,
+    }
+    serde_json::from_slice::<Outer>(body).ok()?.data?.data
+}
+
 fn scalar(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
@@ -124,6 +173,11 @@ fn parse_slow(
             format!("unreadable KV v2 response for {path}: {what}"),
         )
     };
+    if status == 404
+        && let Some(said) = crate::wire::mount_problem(body)
+    {
+        return Err((Reason::MountNotFound, scrubber.scrub(&said)));
+    }
     let envelope: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(_) if status == 404 => {
@@ -181,7 +235,11 @@ fn parse_slow(
         }
         Some(_) => return Err(invalid("\"data.data\" is not an object")),
     };
-    match probe(data) {
+    let probed = match raw_data_fields(body) {
+        Some(raw) => probe_raw(&raw),
+        None => probe(data),
+    };
+    match probed {
         Some(value) => Ok(KvRead {
             value,
             version,
@@ -209,7 +267,7 @@ struct FastEnvelope {
 #[derive(serde::Deserialize)]
 struct FastOuter {
     #[serde(default)]
-    data: Option<Map<String, Value>>,
+    data: Option<RawFields>,
     #[serde(default)]
     metadata: Option<FastMetadata>,
 }
@@ -230,7 +288,7 @@ fn parse_fast(body: &[u8]) -> Option<KvRead> {
         return None;
     }
     let outer = envelope.data?;
-    let value = probe(outer.data.as_ref()?)?;
+    let value = probe_raw(outer.data.as_ref()?)?;
     Some(KvRead {
         value,
         version: outer.metadata.and_then(|m| m.version),
@@ -287,196 +345,4 @@ fn missing_message(envelope: &Map<String, Value>, path: &str, scrubber: &Scrubbe
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn probe_json(v: Value) -> Option<SecretValue> {
-        probe(v.as_object().unwrap())
-    }
-
-    fn primary(v: Value) -> Option<String> {
-        match probe_json(v) {
-            Some(SecretValue::Value(s)) => Some(s.expose().to_owned()),
-            _ => None,
-        }
-    }
-
-    #[test]
-    fn priority_order() {
-        assert_eq!(
-            primary(json!({"token":"t","apiKey":"a","accessToken":"c","value":"v"})).as_deref(),
-            Some("v")
-        );
-        assert_eq!(
-            primary(json!({"token":"t","apiKey":"a","accessToken":"c"})).as_deref(),
-            Some("c")
-        );
-        assert_eq!(
-            primary(json!({"token":"t","apiKey":"a"})).as_deref(),
-            Some("a")
-        );
-        assert_eq!(
-            primary(json!({"token":"t","other":"o"})).as_deref(),
-            Some("t")
-        );
-    }
-
-    #[test]
-    fn scalars_are_stringified_and_non_scalars_skipped() {
-        assert_eq!(primary(json!({"value": 42})).as_deref(), Some("42"));
-        assert_eq!(primary(json!({"value": 1.5})).as_deref(), Some("1.5"));
-        assert_eq!(primary(json!({"value": true})).as_deref(), Some("true"));
-        assert_eq!(
-            primary(json!({"value": null, "apiKey": "a"})).as_deref(),
-            Some("a")
-        );
-        assert_eq!(
-            primary(json!({"value": {"x":1}, "token": "t"})).as_deref(),
-            Some("t")
-        );
-        assert_eq!(
-            primary(json!({"value": [1], "accessToken": ""})).as_deref(),
-            Some("")
-        );
-    }
-
-    #[test]
-    fn multifield_when_no_primary() {
-        let Some(SecretValue::MultiField(m)) = probe_json(
-            json!({"site":"s","email":"e","n":3,"nested":{"a":1},"gone":null,"value":null}),
-        ) else {
-            panic!("expected multiField");
-        };
-        let keys: Vec<_> = m.keys().map(String::as_str).collect();
-        assert_eq!(keys, ["email", "n", "nested", "site"]);
-        assert_eq!(m["n"].expose(), "3");
-        assert_eq!(m["nested"].expose(), r#"{"a":1}"#);
-        assert!(probe_json(json!({})).is_none());
-        assert!(probe_json(json!({"a": null})).is_none());
-    }
-
-    #[test]
-    fn debug_shows_field_names_only() {
-        let v = probe_json(json!({"user":"canary-u","pass":"canary-p"})).unwrap();
-        let d = format!("{v:?}");
-        assert_eq!(
-            d,
-            r#"MultiField({"pass": "[redacted]", "user": "[redacted]"})"#
-        );
-    }
-
-    #[test]
-    fn read_shapes() {
-        let s = Scrubber::default();
-        let ok = br#"{"lease_duration":0,"data":{"data":{"value":"v"},"metadata":{"version":7}}}"#;
-        let r = parse_read(200, ok, "p", &s).unwrap();
-        assert_eq!((r.version, r.lease_secs), (Some(7), 0));
-        for (status, body, reason) in [
-            (
-                200,
-                &br#"{"data":{"data":null,"metadata":{"version":1}}}"#[..],
-                Reason::Missing,
-            ),
-            (
-                200,
-                br#"{"data":{"data":{},"metadata":{"version":1}}}"#,
-                Reason::Missing,
-            ),
-            (200, br#"{"data":null}"#, Reason::Missing),
-            (204, b"", Reason::Missing),
-            (404, br#"{"errors":[]}"#, Reason::Missing),
-            (404, b"<html>", Reason::Missing),
-            (
-                200,
-                br#"{"data":{"data":[1],"metadata":{}}}"#,
-                Reason::InvalidResponse,
-            ),
-            (
-                200,
-                br#"{"data":{"data":"x","metadata":{}}}"#,
-                Reason::InvalidResponse,
-            ),
-            (
-                200,
-                br#"{"data":{"password":"p"}}"#,
-                Reason::InvalidResponse,
-            ),
-            (
-                200,
-                br#"{"lease_duration":-1,"data":{"data":{"value":"v"}}}"#,
-                Reason::InvalidResponse,
-            ),
-            (200, br#"{"errors":["boom"]}"#, Reason::InvalidResponse),
-            (200, br#"{"data":{"#, Reason::InvalidResponse),
-            (200, b"[]", Reason::InvalidResponse),
-        ] {
-            let err = parse_read(status, body, "p", &s).unwrap_err();
-            assert_eq!(err.0, reason, "{}", String::from_utf8_lossy(body));
-        }
-    }
-
-    #[test]
-    fn the_fast_path_agrees_with_the_full_path() {
-        let s = Scrubber::default();
-        let bodies = [
-            r#"{"request_id":"x","lease_id":"","renewable":false,"lease_duration":0,"data":{"data":{"value":"v"},"metadata":{"created_time":"t","custom_metadata":{"a":"b"},"deletion_time":"","destroyed":false,"version":3}},"wrap_info":null,"warnings":["w"],"auth":null,"mount_type":"kv"}"#,
-            r#"{"lease_duration":600,"data":{"data":{"site":"s","email":"e","n":1}}}"#,
-            r#"{"data":{"data":{"token":7},"metadata":null}}"#,
-            r#"{"lease_duration":null,"data":{"data":{"apiKey":"k"},"metadata":{"version":null}}}"#,
-            r#"{"data":{"data":{"value":"a","value":"b"}}}"#,
-            r#"{"data":{"data":{"value":null}}}"#,
-            r#"{"data":{"data":{"value":"v"},"metadata":"odd"}}"#,
-            r#"{"data":{"data":{"value":"v"},"metadata":{"version":-1}}}"#,
-            r#"{"lease_duration":-5,"data":{"data":{"value":"v"}}}"#,
-            r#"{"data":{"data":{"value":"v"}},"data":{"data":{"value":"w"}}}"#,
-            r#"{"errors":["x"],"data":{"data":{"value":"v"}}}"#,
-        ];
-        for body in bodies {
-            let slow = parse_slow(200, body.as_bytes(), "p", &s);
-            match parse_fast(body.as_bytes()) {
-                Some(fast) => {
-                    let slow = slow.unwrap_or_else(|e| panic!("{body}: fast ok, slow {e:?}"));
-                    assert_eq!(
-                        (fast.value, fast.version, fast.lease_secs),
-                        (slow.value, slow.version, slow.lease_secs),
-                        "{body}"
-                    );
-                }
-                None => {
-                    // Declined: the full path decides, and parse_read returns exactly that.
-                    assert_eq!(
-                        parse_read(200, body.as_bytes(), "p", &s).map(|r| (
-                            r.value,
-                            r.version,
-                            r.lease_secs
-                        )),
-                        slow.map(|r| (r.value, r.version, r.lease_secs)),
-                        "{body}"
-                    );
-                }
-            }
-        }
-        assert!(
-            parse_fast(bodies[0].as_bytes()).is_some(),
-            "the common shape takes the fast path"
-        );
-    }
-
-    #[test]
-    fn explains_deleted_and_destroyed() {
-        let s = Scrubber::default();
-        let deleted = br#"{"data":{"data":null,"metadata":{"deletion_time":"2024-05-03T11:02:47Z","destroyed":false,"version":3}}}"#;
-        assert_eq!(
-            parse_read(404, deleted, "secret/data/a/b", &s)
-                .unwrap_err()
-                .1,
-            "version 3 of the secret at secret/data/a/b was deleted"
-        );
-        let destroyed = br#"{"data":{"data":null,"metadata":{"deletion_time":"","destroyed":true,"version":2}}}"#;
-        assert_eq!(
-            parse_read(404, destroyed, "p", &s).unwrap_err().1,
-            "version 2 of the secret at p was destroyed"
-        );
-    }
-}
+mod tests;

@@ -33,22 +33,35 @@
 //!
 //! ## State graph of one operation
 //!
+//! Boxes are the phases an operation waits in (each carries only the data valid there); arrows
+//! are what a `poll` (or the input the phase awaits) does. The same graph serves a resolve and a
+//! health check; they differ only in their first step, their request and how they read its
+//! answer.
+//!
 //! ```text
-//!                ┌──────────── fresh cache hit ────────────────────────────────────────┐
-//!   start ─▶ Start ─▶ AcquireToken ─▶ (another op is logging in) WaitForLogin ───────────┤
-//!                │         │                                                             │
-//!                │         └─▶ LoginStart ─▶ ReadFile(JWT)¹ ─▶ Http(login) ──┐           │
-//!                │                  ▲                                         │           │
-//!                │                  └──── Sleep (backoff) ◀── 5xx / conn. ───┤           │
-//!                │                                                            ▼           │
-//!                └─(token mode)─▶ Request ─▶ Http(read | lookup-self) ─▶ response         │
-//!                                    ▲                      │   403 with a cached login   │
-//!                                    │                      │   token: re-login once      │
-//!                                    └── Sleep ◀── retry ───┤   (→ AcquireToken)          │
-//!                                                           ▼                             ▼
-//!                                                      Done(outcome) ◀────────────────────┘
-//!   ¹ Kubernetes only: the ServiceAccount JWT is re-read at every login.
+//!  start_resolve ── fresh cache hit ──────────────────────────────────────────▶ Done
+//!       │
+//!       ▼            token mode: the config holds the token
+//!  Ready(Begin) ───────────────────────────────────────────────┐
+//!       │ acquire a login token                                 │
+//!       ├── org token valid ───────────────────────────────────▶├─▶ send the request
+//!       ├── another op logs in ──▶ WaitLogin{flight} ── token ─▶┘        │
+//!       │                              │ its login failed ──────────▶ Done
+//!       ▼ own login (the org's flight) │ it ended without a token: acquire again
+//!  [Kubernetes] AwaitJwt{flight} ── file ─▶ Ready(SendLogin{jwt})       ▼
+//!       │                                        │           AwaitAnswer{used, may_relogin}
+//!       ▼                                        ▼                  │   │   │
+//!  AwaitLogin{flight, jwt} ◀─────────────────────┘   answer read ───┘   │   └─ 403 and the
+//!       │ token kept for the org ─▶ Ready(Request) ─▶ (send)        ▼   │      token was cached
+//!       │ 5xx / connection error ─▶ Backoff{until, Login}      Done   │      (once): drop it,
+//!       └ refused ────────────────────────────────────────────▶ Done   │      Ready(AcquireToken)
+//!                                  429 / 412 / 5xx / connection error ─┴─▶ Backoff{until, Request}
 //! ```
+//!
+//! A health check logs in directly (`Ready(Begin)` → own login without the flight, finished when
+//! the token arrives) or, in token mode, sends `lookup-self`. Every request is preceded by a
+//! deadline check (`timeout`); the host polling out of order ends the operation with
+//! `host_misuse`.
 //!
 //! ## A complete drive loop
 //!
@@ -90,8 +103,9 @@
 //! let SecretValue::Value(value) = credential.value() else { unreachable!() };
 //! assert_eq!(value.expose(), "sk-ant-api03-EXAMPLE");
 //! assert_eq!(credential.version(), Some(1));
-//! // AppRole: refreshAt = loginTime + 0.8 × lease_duration (3600 s).
-//! let login_time = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_932_000_003);
+//! // AppRole: refreshAt = loginTime + 0.8 × lease_duration (3600 s); the login time is when
+//! // the login was sent.
+//! let login_time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_932_000);
 //! assert_eq!(credential.refresh_at(), login_time + Duration::from_secs(2880));
 //! assert!(transport.is_finished());
 //!
@@ -110,20 +124,25 @@
 //! `{mount}/data/{orgId}/`. Requests go only to the configured origin; redirects are reported,
 //! never followed.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod auth;
 pub mod config;
 pub mod credential;
+#[cfg(feature = "envelope")]
+pub mod envelope;
 pub mod error;
+mod events;
 pub mod kv;
 pub mod operation;
 pub mod path;
-pub mod provider;
+mod provider;
 pub mod refresh;
 pub mod registry;
 pub mod retry;
-pub mod seal;
+pub mod scrub;
 pub mod secret;
+pub mod watch;
 pub mod wire;
 
 pub use config::{Auth, VaultConfig};
@@ -132,8 +151,11 @@ pub use error::{
     ConfigError, ConfigProblem, CredentialNotFound, Reason, RegisterError, SegmentError,
     TransportError, TransportErrorKind,
 };
+pub use events::{MAX_PENDING_EVENTS, MAX_PENDING_NOTICES, Notice};
 pub use kv::SecretValue;
 pub use operation::{HealthOp, Next, Operation, Outcome, ResolveOp, ResolveResult};
-pub use registry::{Attached, Registry, RegistryOptions};
+pub use registry::{Registry, RegistryOptions};
 pub use retry::RetryPolicy;
-pub use secret::{Scrubber, SecretString};
+pub use scrub::Scrubber;
+pub use secret::SecretString;
+pub use watch::{WatchEvent, Watcher};

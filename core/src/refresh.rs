@@ -14,6 +14,11 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// The longest lease the core believes: 10 years. Vault's own ceiling is its `max_lease_ttl`
+/// (32 days by default); a longer `lease_duration` or `ttl` from a server is taken as this, so
+/// every refresh time stays a printable date (far from year 9999).
+pub const MAX_LEASE_SECS: u64 = 10 * 365 * 24 * 3600;
+
 /// One hour in milliseconds: the token-mode refresh interval.
 pub const TOKEN_MODE_REFRESH_MS: u64 = 3_600_000;
 

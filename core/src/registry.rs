@@ -2,24 +2,23 @@
 
 use crate::config::VaultConfig;
 use crate::credential::{Credential, HealthReport, RotationEvent};
+use crate::error::{CredentialNotFound, Reason};
 use crate::error::{RegisterError, TransportError};
+use crate::events::{Events, Notice, Notices};
 use crate::operation::{
-    Finished, Machine, Next, Operation, Outcome, Purpose, ResolveResult, State, to_next,
+    Ctx, Health, Inner, Input, Next, Operation, Outcome, Resolve, ResolveResult, Run,
 };
 use crate::path::validate_segment;
-use crate::provider::{Hasher, Provider};
+use crate::provider::{Hasher, Ids, Provider};
 use crate::refresh::to_ms;
 use crate::retry::{Jitter, RetryPolicy};
 use http::Response;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 /// Default cap on a response body the core accepts (1 MiB).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// Most rotation events kept undrained; older ones are dropped (and counted).
-pub const MAX_PENDING_EVENTS: usize = 4096;
 
 /// Registry-wide settings.
 #[derive(Clone, Debug)]
@@ -58,6 +57,14 @@ impl Default for RegistryOptions {
 ///
 /// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_932_000);
 /// let mut op = registry.start_resolve("org_abc123", "anthropic-api-key", now);
+/// // Token mode first learns the token's TTL…
+/// match registry.poll(&mut op, now) {
+///     Next::Http(request) => assert_eq!(request.uri(), "http://127.0.0.1:8200/v1/auth/token/lookup-self"),
+///     other => panic!("{other:?}"),
+/// }
+/// let lookup = br#"{"data":{"ttl":0,"renewable":false}}"#.to_vec();
+/// registry.on_response(&mut op, Ok(http::Response::new(lookup)), now);
+/// // …then reads.
 /// match registry.poll(&mut op, now) {
 ///     Next::Http(request) => assert_eq!(request.uri(), "http://127.0.0.1:8200/v1/secret/data/org_abc123/anthropic-api-key"),
 ///     other => panic!("{other:?}"),
@@ -74,9 +81,10 @@ pub struct Registry {
     hasher: Hasher,
     pub(crate) options: RegistryOptions,
     pub(crate) jitter: Jitter,
-    pub(crate) events: VecDeque<RotationEvent>,
-    pub(crate) dropped_events: u64,
-    next_id: u64,
+    events: Events,
+    notices: Notices,
+    revocations: Vec<http::Request<Vec<u8>>>,
+    ids: Ids,
 }
 
 impl Default for Registry {
@@ -110,9 +118,10 @@ impl Registry {
             hasher,
             jitter: Jitter::new(options.jitter_seed),
             options,
-            events: VecDeque::new(),
-            dropped_events: 0,
-            next_id: 1,
+            events: Events::default(),
+            notices: Notices::default(),
+            revocations: Vec::new(),
+            ids: Ids::default(),
         }
     }
 
@@ -121,26 +130,127 @@ impl Registry {
         &self.options
     }
 
-    pub(crate) fn next_id(&mut self) -> u64 {
-        self.next_id += 1;
-        self.next_id
+    /// The one place an operation's org is looked up: its context for one step, or `None` if
+    /// the org is not registered.
+    fn lookup(&mut self, org_id: &str) -> Option<Ctx<'_>> {
+        let Registry {
+            orgs,
+            options,
+            jitter,
+            events,
+            notices,
+            ids,
+            ..
+        } = self;
+        orgs.get_mut(org_id).map(|org| Ctx {
+            org,
+            retry: &options.retry,
+            max_body: options.max_body_bytes,
+            jitter,
+            events,
+            notices,
+            ids,
+        })
     }
 
     /// Registers (or replaces) an org's config. Replacing drops the org's token and cache;
     /// operations in progress for it restart against the new config.
+    ///
+    /// The replaced config's login token is queued for revocation
+    /// ([`Registry::take_revocations`]).
     pub fn register(&mut self, org_id: &str, config: VaultConfig) -> Result<(), RegisterError> {
         validate_segment("orgId", org_id)?;
-        let generation = self.next_id();
-        self.orgs.insert(
+        let generation = self.ids.next();
+        let old = self.orgs.insert(
             org_id.to_owned(),
             Provider::new(config, generation, self.hasher.clone()),
         );
+        if let Some(old) = old {
+            self.retire(old);
+        }
         Ok(())
     }
 
-    /// Removes an org. Returns whether it was registered.
+    /// Removes an org. Returns whether it was registered. Its login token is queued for
+    /// revocation ([`Registry::take_revocations`]).
     pub fn unregister(&mut self, org_id: &str) -> bool {
-        self.orgs.remove(org_id).is_some()
+        match self.orgs.remove(org_id) {
+            Some(old) => {
+                self.retire(old);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Queues the `revoke-self` of a dropped provider's login token. Tokens of token mode are
+    /// the operator's, never revoked.
+    fn retire(&mut self, provider: Provider) {
+        if matches!(provider.config.auth, crate::config::Auth::Token { .. }) {
+            return;
+        }
+        if let Some(token) = provider.token {
+            let request = crate::auth::revoke_self_request(&provider.config, &token.token);
+            self.revocations.push(request);
+        }
+    }
+
+    /// Queues the revocation of every org's login token and forgets the tokens, for a host
+    /// shutting down; the orgs stay registered (a later resolve logs in again). Then send
+    /// [`Registry::take_revocations`].
+    pub fn shutdown(&mut self) {
+        let mut requests = Vec::new();
+        for provider in self.orgs.values_mut() {
+            if matches!(provider.config.auth, crate::config::Auth::Token { .. }) {
+                continue;
+            }
+            if let Some(token) = provider.token.take() {
+                requests.push(crate::auth::revoke_self_request(
+                    &provider.config,
+                    &token.token,
+                ));
+            }
+        }
+        self.revocations.extend(requests);
+    }
+
+    /// Takes the `revoke-self` requests queued by [`Registry::register`] (a replaced config),
+    /// [`Registry::unregister`] and [`Registry::shutdown`]. Send each once, best effort, off the
+    /// path of any resolve; the answer does not matter (a token that is already gone is fine).
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use vaultcred_core::{Next, Registry, VaultConfig};
+    ///
+    /// let mut registry = Registry::new();
+    /// let config = VaultConfig::approle("https://vault.example.com:8200", "secret", "r", "s")?;
+    /// registry.register("org_a", config)?;
+    /// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_932_000);
+    /// let mut op = registry.start_resolve("org_a", "k", now);
+    /// let Next::Http(_login) = registry.poll(&mut op, now) else { unreachable!() };
+    /// let answer = br#"{"auth":{"client_token":"hvs.EXAMPLE","lease_duration":3600,"renewable":true}}"#;
+    /// registry.on_response(&mut op, Ok(http::Response::new(answer.to_vec())), now);
+    ///
+    /// assert!(registry.unregister("org_a"));
+    /// let revocations = registry.take_revocations();
+    /// assert_eq!(revocations.len(), 1);
+    /// assert_eq!(revocations[0].uri().path(), "/v1/auth/token/revoke-self");
+    /// assert_eq!(revocations[0].headers()["x-vault-token"], "hvs.EXAMPLE");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn take_revocations(&mut self) -> Vec<http::Request<Vec<u8>>> {
+        std::mem::take(&mut self.revocations)
+    }
+
+    /// Drops the cached credential of `kind` for `org_id` (and a remembered denial of it), so
+    /// the next resolve reads Vault; the org's token is kept. Returns whether a credential was
+    /// cached. For a host that learns of a rotation out of band.
+    pub fn invalidate(&mut self, org_id: &str, kind: &str) -> bool {
+        let Some(provider) = self.orgs.get_mut(org_id) else {
+            return false;
+        };
+        provider.denied.remove(kind);
+        provider.cache.remove(kind).is_some()
     }
 
     /// Whether an org is registered.
@@ -184,30 +294,28 @@ impl Registry {
     ) -> Operation<ResolveResult> {
         let now_ms = to_ms(now);
         let Some(provider) = self.orgs.get(org_id) else {
-            return Operation::running(Machine::new(
-                Purpose::Resolve {
-                    kind: kind.to_owned(),
-                },
+            let message = format!("no Vault config is registered for org {org_id:?}");
+            return Operation::done(Err(CredentialNotFound::new(
                 org_id,
-                0,
-                now_ms,
-                0,
-            ));
+                kind,
+                Reason::NotConfigured,
+                message,
+            )));
         };
         if let Some(hit) = provider.cache.get(kind)
             && now_ms < hit.refresh_at_ms
         {
-            return Operation::ready(Finished::Resolve(Ok(Arc::clone(hit))));
+            return Operation::done(Ok(Arc::clone(hit)));
         }
-        Operation::running(Machine::new(
-            Purpose::Resolve {
-                kind: kind.to_owned(),
-            },
+        let budget = self.options.retry.deadline_ms();
+        let run = Run::new(
+            Resolve::new(kind),
             org_id,
             provider.generation,
             now_ms,
-            self.options.retry.deadline_ms(),
-        ))
+            budget,
+        );
+        Operation::running(run)
     }
 
     /// Starts a health check for `org_id`: a login (AppRole, Kubernetes) or a token lookup-self
@@ -215,22 +323,23 @@ impl Registry {
     pub fn start_health(&mut self, org_id: &str, now: SystemTime) -> Operation<HealthReport> {
         let now_ms = to_ms(now);
         let generation = self.orgs.get(org_id).map_or(0, |p| p.generation);
-        Operation::running(Machine::new(
-            Purpose::Health { started_ms: now_ms },
+        let budget = self.options.retry.deadline_ms();
+        Operation::running(Run::new(
+            Health::new(now_ms),
             org_id,
             generation,
             now_ms,
-            self.options.retry.deadline_ms(),
+            budget,
         ))
     }
 
     /// Advances an operation: what must the host do next?
     pub fn poll<O: Outcome>(&mut self, op: &mut Operation<O>, now: SystemTime) -> Next<O> {
-        match &mut op.state {
-            State::Ready(finished) => to_next(crate::operation::Step::Done, Some(finished)),
-            State::Running(machine) => {
-                let step = machine.poll(self, to_ms(now));
-                to_next(step, machine.finished.as_ref())
+        match &mut op.inner {
+            Inner::Done(outcome) => Next::Done(outcome.clone()),
+            Inner::Running(run) => {
+                let org = self.lookup(&run.org_id);
+                run.poll(org, to_ms(now))
             }
         }
     }
@@ -242,8 +351,9 @@ impl Registry {
         response: Result<Response<Vec<u8>>, TransportError>,
         now: SystemTime,
     ) {
-        if let State::Running(machine) = &mut op.state {
-            machine.on_response(self, response, to_ms(now));
+        if let Inner::Running(run) = &mut op.inner {
+            let org = self.lookup(&run.org_id);
+            run.input(org, Input::Response(response), to_ms(now));
         }
     }
 
@@ -254,78 +364,34 @@ impl Registry {
         contents: Result<Vec<u8>, std::io::Error>,
         now: SystemTime,
     ) {
-        if let State::Running(machine) = &mut op.state {
-            machine.on_file(self, contents, to_ms(now));
+        if let Inner::Running(run) = &mut op.inner {
+            let org = self.lookup(&run.org_id);
+            run.input(org, Input::File(contents), to_ms(now));
         }
     }
 
     /// Abandons an operation (e.g. its future was dropped), releasing any login it was doing so
-    /// others need not wait for it.
+    /// others need not wait for it. It finishes with `timeout`.
     pub fn cancel<O: Outcome>(&mut self, op: &mut Operation<O>) {
-        if let State::Running(machine) = &mut op.state {
-            machine.cancel(self);
+        if let Inner::Running(run) = &mut op.inner {
+            let org = self.lookup(&run.org_id);
+            run.cancel(org);
         }
-    }
-
-    pub(crate) fn push_event(&mut self, event: RotationEvent) {
-        if self.events.len() >= MAX_PENDING_EVENTS {
-            self.events.pop_front();
-            self.dropped_events += 1;
-        }
-        self.events.push_back(event);
     }
 
     /// Takes every pending rotation event, oldest first.
     pub fn drain_events(&mut self) -> impl Iterator<Item = RotationEvent> + '_ {
-        self.events.drain(..)
+        self.events.drain()
+    }
+
+    /// Takes every pending notice (things to log once, e.g. a token whose TTL cannot be
+    /// learnt), oldest first.
+    pub fn drain_notices(&mut self) -> impl Iterator<Item = Notice> + '_ {
+        self.notices.drain()
     }
 
     /// How many rotation events were dropped because nobody drained them.
     pub fn dropped_events(&self) -> u64 {
-        self.dropped_events
-    }
-
-    /// Starts a resolve bound to this registry, for single-threaded hosts: the returned
-    /// [`Attached`] has `poll`, `on_response` and `on_file` without the registry argument.
-    pub fn resolve(
-        &mut self,
-        org_id: &str,
-        kind: &str,
-        now: SystemTime,
-    ) -> Attached<'_, ResolveResult> {
-        let op = self.start_resolve(org_id, kind, now);
-        Attached { registry: self, op }
-    }
-
-    /// Starts a health check bound to this registry (see [`Registry::resolve`]).
-    pub fn health(&mut self, org_id: &str, now: SystemTime) -> Attached<'_, HealthReport> {
-        let op = self.start_health(org_id, now);
-        Attached { registry: self, op }
-    }
-}
-
-/// An operation bound to its registry, for hosts that drive one operation at a time.
-#[derive(Debug)]
-pub struct Attached<'r, O> {
-    registry: &'r mut Registry,
-    op: Operation<O>,
-}
-
-impl<O: Outcome> Attached<'_, O> {
-    /// See [`Registry::poll`].
-    pub fn poll(&mut self, now: SystemTime) -> Next<O> {
-        self.registry.poll(&mut self.op, now)
-    }
-    /// See [`Registry::on_response`].
-    pub fn on_response(
-        &mut self,
-        response: Result<Response<Vec<u8>>, TransportError>,
-        now: SystemTime,
-    ) {
-        self.registry.on_response(&mut self.op, response, now);
-    }
-    /// See [`Registry::on_file`].
-    pub fn on_file(&mut self, contents: Result<Vec<u8>, std::io::Error>, now: SystemTime) {
-        self.registry.on_file(&mut self.op, contents, now);
+        self.events.dropped()
     }
 }

@@ -6,7 +6,8 @@
 
 use crate::config::VaultConfig;
 use crate::error::Reason;
-use crate::secret::{Scrubber, SecretString};
+use crate::scrub::Scrubber;
+use crate::secret::SecretString;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use serde_json::Value;
 
@@ -160,6 +161,39 @@ fn looks_like_html(text: &str) -> bool {
     head.starts_with("<!doctype") || head.starts_with("<html")
 }
 
+/// Whether a 403 body says the token itself was refused (unknown, expired or revoked), as
+/// opposed to an ACL denial of a valid token. Vault before 1.17 answers a bad token with the
+/// plain `"permission denied"`, 1.17+ with a text containing `"invalid token"`; an ACL denial is
+/// the multierror `"1 error occurred:\n\t* permission denied\n\n"`. Anything else (no Vault
+/// error body, other texts) is not a token refusal.
+pub(crate) fn token_rejected(body: &[u8]) -> bool {
+    error_strings(body).is_some_and(|errors| {
+        errors
+            .iter()
+            .any(|e| e.contains("invalid token") || e.trim() == "permission denied")
+    })
+}
+
+/// Whether a 404 answer says the path is under no mount, or not under a KV v2 data path:
+/// Vault's router has no handler for it, or the KV v2 engine warns the path is invalid.
+pub(crate) fn mount_problem(body: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let object = value.as_object()?;
+    let texts = error_array(object).into_iter().flatten().chain(
+        object
+            .get("warnings")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|w| w.as_str().map(str::to_owned)),
+    );
+    texts.into_iter().find(|t| {
+        t.contains("no handler for route")
+            || t.contains("Invalid path for a versioned K/V")
+            || t.contains("Non-listing operations on the root of a K/V v2 mount")
+    })
+}
+
 /// Whether a 503 body is Vault's "Vault is sealed".
 pub(crate) fn is_sealed(body: &[u8]) -> bool {
     error_strings(body).is_some_and(|errors| errors.iter().any(|e| e.contains("Vault is sealed")))
@@ -229,10 +263,20 @@ pub(crate) fn classify_status(
             )
         }
         400 if call == Call::Login => (Reason::AuthFailed, format!("login refused: {said}"), false),
+        401 => (
+            Reason::AuthFailed,
+            format!("Vault refused the request as unauthenticated: {said}"),
+            false,
+        ),
         403 if call == Call::Login => (Reason::AuthFailed, format!("login refused: {said}"), false),
         403 if call == Call::Lookup => {
             (Reason::AuthFailed, format!("token refused: {said}"), false)
         }
+        403 if token_rejected(body) => (
+            Reason::AuthFailed,
+            format!("Vault refused the token: {said}"),
+            false,
+        ),
         403 => (
             Reason::PermissionDenied,
             format!("Vault denied the read: {said}"),
@@ -246,12 +290,12 @@ pub(crate) fn classify_status(
         412 => (
             Reason::ServerError,
             format!("Vault is not ready for this request: {said}"),
-            call != Call::Login,
+            true,
         ),
         429 => (
             Reason::RateLimited,
             format!("Vault rate-limited the request: {said}"),
-            call != Call::Login,
+            true,
         ),
         503 if is_sealed(body) => (Reason::Sealed, "Vault is sealed".into(), false),
         501 => (
@@ -297,6 +341,7 @@ pub(crate) fn lease_secs(value: Option<&Value>, field: &str) -> Result<u64, Stri
         None | Some(Value::Null) => Ok(0),
         Some(Value::Number(n)) => n
             .as_u64()
+            .map(|secs| secs.min(crate::refresh::MAX_LEASE_SECS))
             .ok_or_else(|| format!("{field} is not a non-negative whole number of seconds")),
         Some(_) => Err(format!("{field} is not a number")),
     }
@@ -344,9 +389,10 @@ mod tests {
         let v = |s: &str| serde_json::from_str::<Value>(s).unwrap();
         assert_eq!(lease_secs(Some(&v("3600")), "x"), Ok(3600));
         assert_eq!(lease_secs(None, "x"), Ok(0));
+        // Anything past 10 years is taken as 10 years.
         assert_eq!(
             lease_secs(Some(&v("18446744073709551615")), "x"),
-            Ok(u64::MAX)
+            Ok(crate::refresh::MAX_LEASE_SECS)
         );
         assert!(lease_secs(Some(&v("-1")), "x").is_err());
         assert!(lease_secs(Some(&v("1.5")), "x").is_err());

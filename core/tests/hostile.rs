@@ -55,6 +55,17 @@ fn run(
     .unwrap();
     registry.register(ORG, config).unwrap();
     let mut replay = Replay::new();
+    if matches!(mode, Mode::Token) {
+        // Token mode first learns the token's lifetime (here: a non-expiring token).
+        let lookup = r#"{"data":{"ttl":0,"renewable":false}}"#;
+        let lookup = response(200, lookup);
+        replay.push(
+            Method::GET,
+            "/v1/auth/token/lookup-self",
+            Ok(lookup),
+            "lookup",
+        );
+    }
     for (method, path, r) in replies {
         replay.push(method, path, Ok(r), "hostile");
     }
@@ -229,9 +240,21 @@ hostile! {
     login_client_token_number => assert_eq!(reason(login(&login_body(r#"{"client_token":7}"#))), Reason::InvalidResponse);
     login_client_token_header_injection => assert_eq!(reason(login(&login_body("{\"client_token\":\"hvs.a\\r\\nX-Evil: 1\"}"))), Reason::InvalidResponse);
     login_lease_negative => assert_eq!(reason(login(&login_body(r#"{"client_token":"hvs.a","lease_duration":-5}"#))), Reason::InvalidResponse);
-    login_lease_u64_max_saturates => {
+    login_lease_u64_max_is_capped => {
         let c = login(&login_body(&format!(r#"{{"client_token":"hvs.a","lease_duration":{}}}"#, u64::MAX))).unwrap();
-        assert_eq!(c.refresh_at_ms(), u64::MAX);
+        // Capped at the documented 10 years: 0.8 × 10 years after the login was sent.
+        let cap = vaultcred_core::refresh::MAX_LEASE_SECS * 800;
+        assert_eq!(c.refresh_at_ms(), vaultcred_fixtures::START_MS + cap);
+        // Far from year 9999 (253402300799999 ms), where formatting a date fails.
+        assert!(c.refresh_at_ms() < 253_402_300_799_999);
+    };
+    login_lease_3e11_seconds_is_capped => {
+        let c = login(&login_body(r#"{"client_token":"hvs.a","lease_duration":320000000000}"#)).unwrap();
+        assert!(c.refresh_at_ms() < 253_402_300_799_999);
+    };
+    unauthenticated_401_is_auth_failed => {
+        let e = read(401, r#"{"errors":["missing client token"]}"#).unwrap_err();
+        assert_eq!(e.reason, Reason::AuthFailed, "{e}");
     };
     login_mfa_required => assert_eq!(reason(login(&login_body(r#"{"client_token":"","mfa_requirement":{"mfa_request_id":"x"}}"#))), Reason::AuthFailed);
     login_errors_on_200 => assert_eq!(reason(login(r#"{"errors":["denied"]}"#)), Reason::AuthFailed);
@@ -291,5 +314,55 @@ fn status_code_sweep_never_panics_and_always_has_a_reason() {
                 assert!(!e.message.is_empty());
             }
         }
+    }
+}
+
+/// Issue 12 item 5: kind `a` resolves to a value; kind `b`'s server error echoes it — in plain
+/// and encoded forms — and the value never reaches `b`'s error.
+#[test]
+fn a_resolved_value_echoed_by_another_kinds_error_is_scrubbed() {
+    use base64::Engine as _;
+    let value = "SECRETVALUE-1111";
+    let b64 = base64::engine::general_purpose::STANDARD.encode(value);
+    let hex: String = value.bytes().map(|b| format!("{b:02x}")).collect();
+    for echo in [
+        value.to_owned(),
+        b64,
+        hex,
+        value.to_lowercase(),
+        "SECRET\nVALUE-1111".into(),
+    ] {
+        let options = RegistryOptions {
+            retry: RetryPolicy::none(),
+            ..RegistryOptions::default()
+        };
+        let mut registry = Registry::with_options(options);
+        let config = VaultConfig::token(ADDR, "secret", TOKEN).unwrap();
+        registry.register(ORG, config).unwrap();
+        let lookup = response(200, r#"{"data":{"ttl":0}}"#);
+        let a = response(
+            200,
+            format!(r#"{{"data":{{"data":{{"value":"{value}"}}}}}}"#),
+        );
+        let b = response(500, format!(r#"{{"errors":["cannot read b: {echo}"]}}"#));
+        let replay = Replay::new()
+            .then(
+                Method::GET,
+                "/v1/auth/token/lookup-self",
+                Ok(lookup),
+                "lookup",
+            )
+            .then(Method::GET, "/v1/secret/data/org_a/a", Ok(a), "a")
+            .then(Method::GET, "/v1/secret/data/org_a/b", Ok(b), "b");
+        let mut h = Harness::new(registry, replay);
+        h.resolve(ORG, "a").unwrap();
+        let e = h.resolve(ORG, "b").unwrap_err();
+        let shown = format!("{e} {e:?}");
+        assert!(
+            !shown.to_lowercase().contains("secretvalue"),
+            "{echo:?}: {shown}"
+        );
+        assert!(!shown.contains("5345435245"), "{echo:?}: {shown}");
+        assert!(shown.contains("[redacted]"), "{echo:?}: {shown}");
     }
 }

@@ -11,7 +11,7 @@ use vaultcred_core::{
     TransportErrorKind, VaultConfig,
 };
 use vaultcred_fixtures::recorded::recorded;
-use vaultcred_fixtures::{Harness, Replay, START_MS};
+use vaultcred_fixtures::{Harness, Interleave, Polled, Replay, START_MS};
 
 const ADDR: &str = "https://vault.example.com:8200";
 const ORG: &str = "org_abc123";
@@ -21,6 +21,12 @@ const JIRA_PATH: &str = "/v1/secret/data/org_abc123/jira-credentials";
 const LOGIN: &str = "/v1/auth/approle/login";
 const K8S_LOGIN: &str = "/v1/auth/kubernetes/login";
 const H: u64 = 3_600_000;
+
+/// Token mode first asks `lookup-self` (here the recorded root token: it never expires, so no
+/// renewal and the spec's hourly refresh).
+fn looked_up(replay: Replay) -> Replay {
+    replay.preceded_by("token_lookup_self_root_200").unwrap()
+}
 
 fn token_registry() -> Registry {
     let mut r = Registry::new();
@@ -69,7 +75,7 @@ fn token_mode_reads_caches_for_an_hour_then_rereads() {
         .fixture("kv2_read_value_200")
         .unwrap()
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
-    let mut h = Harness::new(token_registry(), replay);
+    let mut h = Harness::new(token_registry(), looked_up(replay));
     let first = h.resolve(ORG, KIND).unwrap();
     assert_eq!(value_of(&first), "sk-ant-api03-EXAMPLE");
     assert_eq!(first.version(), Some(1));
@@ -81,9 +87,14 @@ fn token_mode_reads_caches_for_an_hour_then_rereads() {
     // After refreshAt: read again.
     h.advance(20);
     let again = h.resolve(ORG, KIND).unwrap();
-    assert_eq!(again.resolved_at_ms(), START_MS + H + 20);
-    assert_eq!(h.replay.sent().len(), 2);
-    let sent = &h.replay.sent()[0];
+    // The lookup (first) took 5 ms: the first read resolved at +10.
+    assert_eq!(again.resolved_at_ms(), START_MS + H + 25);
+    assert_eq!(h.replay.sent().len(), 3, "one lookup-self, then two reads");
+    assert_eq!(
+        h.replay.sent()[0].uri().path(),
+        "/v1/auth/token/lookup-self"
+    );
+    let sent = &h.replay.sent()[1];
     assert_eq!(sent.headers()["x-vault-request"], "true");
     assert_eq!(
         sent.headers()["x-vault-token"],
@@ -95,18 +106,18 @@ fn token_mode_reads_caches_for_an_hour_then_rereads() {
 }
 
 #[test]
-fn approle_logs_in_once_shares_the_token_across_kinds_and_relogs_at_80_percent() {
-    let login = fixture("approle_login_200"); // lease_duration 3600
+fn approle_logs_in_once_shares_the_token_across_kinds_and_renews_at_80_percent() {
+    let login = fixture("approle_login_200"); // lease_duration 3600, renewable
     let replay = Replay::new()
         .recorded(&login)
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
         .recorded_at(&fixture("kv2_read_multifield_200"), JIRA_PATH)
-        .recorded(&login)
+        .recorded(&fixture("token_renew_self_200"))
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
     let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
     let a = h.resolve(ORG, KIND).unwrap();
-    // refreshAt = loginTime + 0.8 × 3600 s; the login answer arrived at +5 ms.
-    assert_eq!(a.refresh_at_ms(), START_MS + 5 + 2_880_000);
+    // refreshAt = loginTime + 0.8 × 3600 s; the login was sent at +0 ms (answered at +5 ms).
+    assert_eq!(a.refresh_at_ms(), START_MS + 2_880_000);
     let j = h.resolve(ORG, "jira-credentials").unwrap();
     let SecretValue::MultiField(fields) = j.value() else {
         panic!("multiField expected")
@@ -117,20 +128,27 @@ fn approle_logs_in_once_shares_the_token_across_kinds_and_relogs_at_80_percent()
     );
     assert_eq!(
         j.refresh_at_ms(),
-        START_MS + 5 + 2_880_000,
+        START_MS + 2_880_000,
         "same login, same deadline"
     );
     h.advance(2_880_000);
     let b = h.resolve(ORG, KIND).unwrap();
-    // Re-login sent at +2_880_015, answered at +2_880_020.
-    assert_eq!(b.refresh_at_ms(), START_MS + 2_880_020 + 2_880_000);
+    // Renewed (not a new login), sent at +2_880_015 for another 3600 s.
+    assert_eq!(b.refresh_at_ms(), START_MS + 2_880_015 + 2_880_000);
     let logins = h
         .replay
         .sent()
         .iter()
         .filter(|r| r.uri().path() == LOGIN)
         .count();
-    assert_eq!(logins, 2);
+    assert_eq!(logins, 1);
+    let renewal = &h.replay.sent()[3];
+    assert_eq!(renewal.uri().path(), "/v1/auth/token/renew-self");
+    assert_eq!(renewal.body(), br#"{"increment":"3600s"}"#);
+    assert_eq!(
+        renewal.headers()["x-vault-token"],
+        h.replay.sent()[1].headers()["x-vault-token"]
+    );
     let body: serde_json::Value = serde_json::from_slice(h.replay.sent()[0].body()).unwrap();
     assert_eq!(
         body,
@@ -148,7 +166,14 @@ fn kubernetes_rereads_the_jwt_at_every_login() {
         VaultConfig::kubernetes(ADDR, "secret", "rensei-platform", Some("/jwt")).unwrap(),
     )
     .unwrap();
-    let login = fixture("kubernetes_login_200"); // lease 2764800
+    // Lease 2764800; made not renewable so the deadline brings a new login.
+    let login = fixture("kubernetes_login_200");
+    let login = login.clone().with_body(
+        login
+            .body_str()
+            .unwrap()
+            .replace("\"renewable\":true", "\"renewable\":false"),
+    );
     let replay = Replay::new()
         .recorded(&login)
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
@@ -160,7 +185,7 @@ fn kubernetes_rereads_the_jwt_at_every_login() {
         Ok(b"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJmaXJzdCJ9.c2ln\n".to_vec()),
     );
     let a = h.resolve(ORG, KIND).unwrap();
-    assert_eq!(a.refresh_at_ms(), START_MS + 5 + 2_764_800 * 800);
+    assert_eq!(a.refresh_at_ms(), START_MS + 2_764_800 * 800);
     let body: serde_json::Value = serde_json::from_slice(h.replay.sent()[0].body()).unwrap();
     assert_eq!(body["role"], "rensei-platform");
     assert_eq!(
@@ -225,15 +250,14 @@ fn a_403_with_a_cached_token_relogs_in_exactly_once() {
         .recorded_at(&fixture("permission_denied_403"), JIRA_PATH)
         .recorded(&login2)
         .recorded_at(&fixture("kv2_read_multifield_200"), JIRA_PATH)
-        // An ACL denial with the (cached) token: one re-login, retry denied again: give up.
+        // An ACL denial with the (cached) token: final at once, no re-login, token kept.
         .recorded_at(
             &fixture("acl_denied_403"),
             "/v1/secret/data/org_abc123/other",
         )
-        .recorded(&login)
         .recorded_at(
-            &fixture("acl_denied_403"),
-            "/v1/secret/data/org_abc123/other",
+            &fixture("kv2_read_value_200"),
+            "/v1/secret/data/org_abc123/third",
         );
     let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
     h.resolve(ORG, KIND).unwrap();
@@ -258,16 +282,70 @@ fn a_403_with_a_cached_token_relogs_in_exactly_once() {
         "multierror flattened: {}",
         e.message
     );
+    // Remembered for a short time: no request, no login (no secretId use) for a hot loop.
+    for _ in 0..3 {
+        let again = h.resolve(ORG, "other").unwrap_err();
+        assert_eq!(again.reason, Reason::PermissionDenied);
+    }
+    // The cached token still serves other kinds.
+    h.resolve(ORG, "third").unwrap();
+    let logins = h
+        .replay
+        .sent()
+        .iter()
+        .filter(|r| r.uri().path() == LOGIN)
+        .count();
+    assert_eq!(
+        logins, 2,
+        "the first login and the one after the revoked token"
+    );
+    assert!(h.replay.is_finished());
     finish(&h, "relogin_on_403");
 }
 
 #[test]
-fn token_mode_403_is_permission_denied_without_retry() {
-    let replay = Replay::new().recorded_at(&fixture("permission_denied_403"), KV_PATH);
-    let mut h = Harness::new(token_registry(), replay);
+fn token_mode_403_tells_a_refused_token_from_an_acl_denial() {
+    let replay = Replay::new()
+        .recorded_at(&fixture("permission_denied_403"), KV_PATH)
+        .recorded_at(&fixture("invalid_token_403_v117"), KV_PATH)
+        .recorded_at(&fixture("acl_denied_403"), KV_PATH);
+    let mut h = Harness::new(token_registry(), looked_up(replay));
+    // Vault < 1.17 and 1.17+ shapes of a dead token: auth_failed, as health says.
+    for _ in 0..2 {
+        let e = h.resolve(ORG, KIND).unwrap_err();
+        assert_eq!(e.reason, Reason::AuthFailed, "{e}");
+    }
     let e = h.resolve(ORG, KIND).unwrap_err();
-    assert_eq!(e.reason, Reason::PermissionDenied);
+    assert_eq!(e.reason, Reason::PermissionDenied, "{e}");
+    assert!(h.replay.is_finished(), "no retry");
     finish(&h, "token_403");
+}
+
+#[test]
+fn a_wrong_mount_is_mount_not_found_not_missing() {
+    for (name, said) in [
+        (
+            "kv2_invalid_path_404",
+            "Invalid path for a versioned K/V secrets engine",
+        ),
+        ("no_handler_404", "no handler for route"),
+    ] {
+        let replay = Replay::new()
+            .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
+            .recorded_at(&fixture(name), JIRA_PATH);
+        let mut h = Harness::new(token_registry(), looked_up(replay));
+        h.resolve(ORG, KIND).unwrap();
+        let e = h.resolve(ORG, "jira-credentials").unwrap_err();
+        assert_eq!(e.reason, Reason::MountNotFound, "{name}");
+        assert!(
+            e.message.starts_with("mount \"secret\" not found"),
+            "{name}: {}",
+            e.message
+        );
+        assert!(e.message.contains(said), "{name}: {}", e.message);
+        // The other kind's credential is still cached.
+        assert!(h.registry.cached(ORG, KIND, h.now()).is_some(), "{name}");
+    }
 }
 
 #[test]
@@ -289,18 +367,10 @@ fn missing_in_every_shape_vault_sends() {
             "kv2_read_empty_data_200",
             "the secret at secret/data/org_abc123/anthropic-api-key has no non-null fields",
         ),
-        (
-            "kv2_invalid_path_404",
-            "no secret at secret/data/org_abc123/anthropic-api-key: Vault warns: Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API endpoints to use. If using the Vault CLI, use 'vault kv get' for this operation.",
-        ),
-        (
-            "no_handler_404",
-            "no secret at secret/data/org_abc123/anthropic-api-key: no handler for route",
-        ),
     ] {
         let mut h = Harness::new(
             token_registry(),
-            Replay::new().recorded_at(&fixture(name), KV_PATH),
+            looked_up(Replay::new().recorded_at(&fixture(name), KV_PATH)),
         );
         let e = h.resolve(ORG, KIND).unwrap_err();
         assert_eq!(e.reason, Reason::Missing, "{name}");
@@ -315,7 +385,7 @@ fn a_missing_secret_evicts_the_cache() {
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
         .recorded_at(&fixture("kv2_read_soft_deleted_404"), KV_PATH)
         .recorded_at(&fixture("kv2_read_missing_404"), KV_PATH);
-    let mut h = Harness::new(token_registry(), replay);
+    let mut h = Harness::new(token_registry(), looked_up(replay));
     h.resolve(ORG, KIND).unwrap();
     h.advance(H);
     assert_eq!(h.resolve(ORG, KIND).unwrap_err().reason, Reason::Missing);
@@ -328,7 +398,7 @@ fn a_missing_secret_evicts_the_cache() {
 fn kv_lease_sets_an_earlier_refresh() {
     let mut h = Harness::new(
         token_registry(),
-        Replay::new().recorded_at(&fixture("kv2_read_lease_200"), KV_PATH),
+        looked_up(Replay::new().recorded_at(&fixture("kv2_read_lease_200"), KV_PATH)),
     );
     let c = h.resolve(ORG, KIND).unwrap();
     // lease_duration 600 → 0.8 × 600 s = 480 s, earlier than the token-mode hour.
@@ -349,7 +419,7 @@ fn rotation_emits_an_event_with_old_and_new_versions() {
         .recorded_at(&v1, KV_PATH)
         .recorded_at(&v1, KV_PATH)
         .recorded_at(&v2, KV_PATH);
-    let mut h = Harness::new(token_registry(), replay);
+    let mut h = Harness::new(token_registry(), looked_up(replay));
     h.resolve(ORG, KIND).unwrap();
     h.advance(H);
     h.resolve(ORG, KIND).unwrap();
@@ -387,7 +457,7 @@ fn retries_5xx_and_honours_retry_after_then_gives_up() {
             &fixture("no_active_instance_503"),
             "/v1/secret/data/org_abc123/b",
         );
-    let mut h = Harness::new(token_registry(), replay);
+    let mut h = Harness::new(token_registry(), looked_up(replay));
     let t0 = h.now_ms;
     h.resolve(ORG, KIND).unwrap();
     // 500 → backoff in [125, 250] ms; 429 → Retry-After: 7 s honoured.
@@ -410,7 +480,7 @@ fn retries_5xx_and_honours_retry_after_then_gives_up() {
 fn sealed_fails_fast() {
     let mut h = Harness::new(
         token_registry(),
-        Replay::new().recorded_at(&fixture("sealed_503"), KV_PATH),
+        looked_up(Replay::new().recorded_at(&fixture("sealed_503"), KV_PATH)),
     );
     let e = h.resolve(ORG, KIND).unwrap_err();
     assert_eq!(e.reason, Reason::Sealed);
@@ -424,7 +494,7 @@ fn rate_limited_after_retries_run_out() {
         .recorded_at(&rl, KV_PATH)
         .recorded_at(&rl, KV_PATH)
         .recorded_at(&rl, KV_PATH);
-    let mut h = Harness::new(token_registry(), replay);
+    let mut h = Harness::new(token_registry(), looked_up(replay));
     let e = h.resolve(ORG, KIND).unwrap_err();
     assert_eq!(e.reason, Reason::RateLimited);
     assert!(h.replay.is_finished(), "3 attempts: 1 + max_retries 2");
@@ -452,7 +522,7 @@ fn transport_failures_map_to_reasons() {
                 "fault",
             );
         }
-        let mut h = Harness::new(token_registry(), replay);
+        let mut h = Harness::new(token_registry(), looked_up(replay));
         let e = h.resolve(ORG, KIND).unwrap_err();
         assert_eq!(e.reason, reason, "{kind:?}");
         assert!(!e.message.contains("CANARY"), "{}", e.message);
@@ -485,7 +555,7 @@ fn the_deadline_bounds_all_attempts() {
             "500",
         );
     }
-    let mut h = Harness::new(r, replay);
+    let mut h = Harness::new(r, looked_up(replay));
     h.latency_ms = 300;
     let t0 = h.now_ms;
     let e = h.resolve(ORG, KIND).unwrap_err();
@@ -527,31 +597,36 @@ fn login_failures_are_auth_failed_and_never_show_the_secret_id() {
 }
 
 #[test]
-fn login_is_retried_on_5xx_but_not_on_429() {
+fn logins_retry_like_reads_honouring_retry_after() {
+    // Two failures (the default policy allows two retries): a rate-limit quota on the login
+    // path with Retry-After: 7, then an Enterprise replication lag (412).
     let replay = Replay::new()
         .then(
             Method::POST,
             LOGIN,
-            Ok(fixture("internal_error_500").response()),
-            "internal_error_500",
+            Ok(fixture("rate_limited_429").response()),
+            "rate_limited_429",
+        )
+        .then(
+            Method::POST,
+            LOGIN,
+            Ok(fixture("index_not_present_412").response()),
+            "index_not_present_412",
         )
         .recorded(&fixture("approle_login_200"))
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
     let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
-    h.resolve(ORG, KIND).unwrap();
+    let c = h.resolve(ORG, KIND).unwrap();
     assert!(h.replay.is_finished());
-    let replay = Replay::new().then(
-        Method::POST,
-        LOGIN,
-        Ok(fixture("rate_limited_429").response()),
-        "rate_limited_429",
+    // The token's lifetime counts from when the login that got it was sent, not answered.
+    assert_eq!(h.replay.sent().len(), 4);
+    assert!(c.refresh_at_ms() < c.resolved_at_ms() + 2_880_000);
+    assert!(
+        h.transcript().contains("… sleep 7000 ms"),
+        "Retry-After honoured:\n{}",
+        h.transcript()
     );
-    let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
-    assert_eq!(
-        h.resolve(ORG, KIND).unwrap_err().reason,
-        Reason::RateLimited
-    );
-    assert!(h.replay.is_finished());
+    finish(&h, "login_retries");
 }
 
 #[test]
@@ -582,12 +657,16 @@ fn kubernetes_login_refusals() {
 fn redirects_are_not_followed() {
     let mut h = Harness::new(
         token_registry(),
-        Replay::new().recorded_at(&fixture("standby_redirect_307"), KV_PATH),
+        looked_up(Replay::new().recorded_at(&fixture("standby_redirect_307"), KV_PATH)),
     );
     let e = h.resolve(ORG, KIND).unwrap_err();
     assert_eq!(e.reason, Reason::ServerError);
     assert!(e.message.contains("redirect"), "{}", e.message);
-    assert_eq!(h.replay.sent().len(), 1);
+    assert_eq!(
+        h.replay.sent().len(),
+        2,
+        "the lookup and the read, not the redirect"
+    );
 }
 
 #[test]
@@ -603,16 +682,17 @@ fn namespace_and_path_template_shape_the_request() {
     let path = "/v1/kv/platform/data/tenants/org_abc123/anthropic-api-key";
     let mut h = Harness::new(
         r,
-        Replay::new().recorded_at(&fixture("kv2_read_value_200"), path),
+        looked_up(Replay::new().recorded_at(&fixture("kv2_read_value_200"), path)),
     );
     h.resolve(ORG, KIND).unwrap();
     assert_eq!(h.replay.sent()[0].headers()["x-vault-namespace"], "team-a/");
+    assert_eq!(h.replay.sent()[1].headers()["x-vault-namespace"], "team-a/");
     finish(&h, "namespace_template");
 }
 
 #[test]
 fn invalid_kinds_never_reach_vault() {
-    let mut h = Harness::new(token_registry(), Replay::new());
+    let mut h = Harness::new(token_registry(), looked_up(Replay::new()));
     for kind in [
         "",
         "..",
@@ -633,10 +713,13 @@ fn invalid_kinds_never_reach_vault() {
 
 #[test]
 fn unconfigured_orgs_and_reregistration() {
+    // A new config is a new token: looked up again.
     let replay = Replay::new()
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
+        .fixture("token_lookup_self_root_200")
+        .unwrap()
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
-    let mut h = Harness::new(token_registry(), replay);
+    let mut h = Harness::new(token_registry(), looked_up(replay));
     let e = h.resolve("org_nobody", KIND).unwrap_err();
     assert_eq!(e.reason, Reason::NotConfigured);
     assert_eq!(
@@ -653,7 +736,7 @@ fn unconfigured_orgs_and_reregistration() {
         .unwrap();
     h.resolve(ORG, KIND).unwrap();
     assert_eq!(
-        h.replay.sent()[1].headers()["x-vault-token"],
+        h.replay.sent()[3].headers()["x-vault-token"],
         "hvs.SECONDtokenSECONDtoken02"
     );
     assert!(h.replay.is_finished());
@@ -664,112 +747,192 @@ fn unconfigured_orgs_and_reregistration() {
     );
 }
 
+const MOUNTS: &str = "/v1/sys/internal/ui/mounts/secret";
+const CAPS: &str = "/v1/sys/capabilities-self";
+const PROBE: &str = "/v1/secret/data/org_abc123/vaultcred-health-probe";
+
+fn json(status: u16, body: &str) -> vaultcred_fixtures::Reply {
+    Ok(http::Response::builder()
+        .status(status)
+        .body(body.as_bytes().to_vec())
+        .unwrap())
+}
+
+fn caps(list: &str) -> vaultcred_fixtures::Reply {
+    let path = "secret/data/org_abc123/vaultcred-health-probe";
+    json(
+        200,
+        &format!(
+            r#"{{"capabilities":{list},"{path}":{list},"data":{{"capabilities":{list},"{path}":{list}}}}}"#
+        ),
+    )
+}
+
 #[test]
-fn health_checks_each_mode() {
-    // Token mode: lookup-self.
+fn health_is_a_test_resolve_with_no_side_effects() {
+    let forbidden = r#"{"errors":["1 error occurred:\n\t* permission denied\n\n"]}"#;
     let replay = Replay::new()
-        .fixture("token_lookup_self_200")
-        .unwrap()
-        .recorded_at(
-            &fixture("permission_denied_403"),
-            "/v1/auth/token/lookup-self",
-        );
-    let mut h = Harness::new(token_registry(), replay);
+        // 1. All checks pass: lookup-self (first use of the token), mount, capabilities.
+        .recorded_at(&fixture("sys_internal_ui_mounts_kv2_200"), MOUNTS)
+        .then(
+            Method::POST,
+            CAPS,
+            caps(r#"["read","list"]"#),
+            "capabilities read",
+        )
+        // 2. The mount endpoint is forbidden (no such mount looks the same): the capability
+        // check passes, so a probe read must show the mount exists — it does not.
+        .then(
+            Method::GET,
+            MOUNTS,
+            json(403, r#"{"errors":["permission denied"]}"#),
+            "403",
+        )
+        .then(Method::POST, CAPS, caps(r#"["read"]"#), "capabilities read")
+        .recorded_at(&fixture("no_handler_404"), PROBE)
+        // 3. A KV version 1 mount.
+        .then(
+            Method::GET,
+            MOUNTS,
+            json(200, r#"{"data":{"type":"kv","options":{"version":"1"}}}"#),
+            "kv v1",
+        )
+        // 4. The policy cannot read the org's path.
+        .recorded_at(&fixture("sys_internal_ui_mounts_kv2_200"), MOUNTS)
+        .then(Method::POST, CAPS, caps(r#"["deny"]"#), "capabilities deny")
+        // 5. No default policy: both check endpoints forbidden; the probe read stands in.
+        .then(Method::GET, MOUNTS, json(403, forbidden), "403 acl")
+        .then(Method::POST, CAPS, json(403, forbidden), "403 acl")
+        .recorded_at(&fixture("kv2_read_missing_404"), PROBE);
+    let mut h = Harness::new(token_registry(), looked_up(replay));
     let ok = h.health(ORG);
     assert_eq!(
         ok.to_json(),
-        serde_json::json!({"ok": true, "latencyMs": 5})
+        serde_json::json!({"ok": true, "latencyMs": 15, "checks": ["auth", "mount", "kv_v2", "read_capability"]})
     );
-    let bad = h.health(ORG);
-    assert!(!bad.ok);
-    assert_eq!(bad.error.as_ref().unwrap().reason, Reason::AuthFailed);
-    // AppRole: a login; a good one is kept for later resolves.
-    let replay = Replay::new()
-        .recorded(&fixture("approle_login_200"))
-        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
-        .recorded(&fixture("approle_login_invalid_400"));
-    let mut h2 = Harness::new(approle_registry(RegistryOptions::default()), replay);
-    assert!(h2.health(ORG).ok);
-    h2.resolve(ORG, KIND).unwrap();
-    let bad = h2.health(ORG);
+    let wrong_mount = h.health(ORG);
     assert_eq!(
-        bad.to_json(),
-        serde_json::json!({"ok": false, "error": "auth_failed: login refused: HTTP 400: invalid role or secret ID"})
+        wrong_mount.error.as_ref().unwrap().reason,
+        Reason::MountNotFound
     );
-    assert!(h2.replay.is_finished());
-    let unconfigured = h2.health("org_nobody");
+    assert_eq!(wrong_mount.to_json()["reason"], "mount_not_found");
+    let v1 = h.health(ORG);
+    assert_eq!(v1.error.as_ref().unwrap().reason, Reason::NotKvV2);
+    assert!(
+        v1.error.as_ref().unwrap().message.contains("KV version 1"),
+        "{v1:?}"
+    );
+    let denied = h.health(ORG);
+    assert_eq!(
+        denied.error.as_ref().unwrap().reason,
+        Reason::PermissionDenied
+    );
+    let degraded = h.health(ORG);
+    assert!(degraded.ok, "{degraded:?}");
+    assert_eq!(degraded.checks, ["auth", "probe_read"]);
+    assert!(h.replay.is_finished());
+    let unconfigured = h.health("org_nobody");
     assert_eq!(unconfigured.error.unwrap().reason, Reason::NotConfigured);
-    h.transcript();
-    insta::assert_snapshot!("health", format!("{}\n{}", h.transcript(), h2.transcript()));
+    finish(&h, "health");
+}
+
+#[test]
+fn ten_health_checks_of_an_approle_org_log_in_once_and_share_the_token_with_resolves() {
+    let mut replay = Replay::new().recorded(&fixture("approle_login_200"));
+    for _ in 0..10 {
+        replay = replay
+            .recorded_at(&fixture("sys_internal_ui_mounts_kv2_200"), MOUNTS)
+            .then(Method::POST, CAPS, caps(r#"["read"]"#), "capabilities read");
+    }
+    let replay = replay.recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
+    let mut h = Harness::new(approle_registry(RegistryOptions::default()), replay);
+    for _ in 0..10 {
+        assert!(h.health(ORG).ok);
+    }
+    h.resolve(ORG, KIND).unwrap();
+    let logins = h
+        .replay
+        .sent()
+        .iter()
+        .filter(|r| r.uri().path() == LOGIN)
+        .count();
+    assert_eq!(logins, 1, "no secretId spent by health checks");
+    assert!(h.replay.is_finished());
 }
 
 #[test]
 fn concurrent_resolves_of_one_org_share_one_login() {
-    let mut registry = approle_registry(RegistryOptions::default());
-    let now = std::time::UNIX_EPOCH + std::time::Duration::from_millis(START_MS);
-    let mut a = registry.start_resolve(ORG, KIND, now);
-    let mut b = registry.start_resolve(ORG, "jira-credentials", now);
-    let mut c = registry.start_resolve(ORG, "third", now);
-    let vaultcred_core::Next::Http(login) = registry.poll(&mut a, now) else {
-        panic!()
-    };
-    assert_eq!(login.uri().path(), LOGIN);
-    assert!(matches!(
-        registry.poll(&mut b, now),
-        vaultcred_core::Next::WaitForLogin(_)
-    ));
-    assert!(matches!(
-        registry.poll(&mut c, now),
-        vaultcred_core::Next::WaitForLogin(_)
-    ));
-    registry.on_response(&mut a, Ok(fixture("approle_login_200").response()), now);
-    for op in [&mut a, &mut b, &mut c] {
-        match registry.poll(op, now) {
-            vaultcred_core::Next::Http(read) => {
-                assert!(read.uri().path().starts_with("/v1/secret/data/org_abc123/"))
-            }
-            other => panic!("{other:?}"),
+    let replay = Replay::new()
+        .recorded(&fixture("approle_login_200"))
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
+        .recorded_at(
+            &fixture("kv2_read_value_200"),
+            "/v1/secret/data/org_abc123/jira-credentials",
+        )
+        .recorded_at(
+            &fixture("kv2_read_value_200"),
+            "/v1/secret/data/org_abc123/third",
+        );
+    let mut run = Interleave::new(approle_registry(RegistryOptions::default()), replay);
+    run.start_resolve("a", ORG, KIND);
+    run.start_resolve("b", ORG, "jira-credentials");
+    run.start_resolve("c", ORG, "third");
+    assert_eq!(run.poll("a"), Polled::Http(format!("POST {LOGIN}")));
+    assert!(matches!(run.poll("b"), Polled::WaitForLogin(_)));
+    assert!(matches!(run.poll("c"), Polled::WaitForLogin(_)));
+    run.answer("a");
+    for label in ["a", "b", "c"] {
+        match run.poll(label) {
+            Polled::Http(path) => assert!(path.starts_with("GET /v1/secret/data/org_abc123/")),
+            other => panic!("{label}: {other:?}"),
         }
     }
-    // A failed login is reported to the waiters without each trying again.
-    let mut registry = approle_registry(RegistryOptions::default());
-    let mut a = registry.start_resolve(ORG, KIND, now);
-    let mut b = registry.start_resolve(ORG, "jira-credentials", now);
-    assert!(matches!(
-        registry.poll(&mut a, now),
-        vaultcred_core::Next::Http(_)
-    ));
-    assert!(matches!(
-        registry.poll(&mut b, now),
-        vaultcred_core::Next::WaitForLogin(_)
-    ));
-    registry.on_response(
-        &mut a,
-        Ok(fixture("approle_login_invalid_400").response()),
-        now,
-    );
+    run.run_all();
+    for label in ["a", "b", "c"] {
+        run.resolved(label).unwrap();
+    }
     assert!(
-        matches!(registry.poll(&mut a, now), vaultcred_core::Next::Done(Err(ref e)) if e.reason == Reason::AuthFailed)
+        run.harness.replay.is_finished(),
+        "one login for three resolves"
     );
-    assert!(
-        matches!(registry.poll(&mut b, now), vaultcred_core::Next::Done(Err(ref e)) if e.reason == Reason::AuthFailed)
-    );
-    // A cancelled login is taken over at once by a waiter.
-    let mut registry = approle_registry(RegistryOptions::default());
-    let mut a = registry.start_resolve(ORG, KIND, now);
-    let mut b = registry.start_resolve(ORG, "jira-credentials", now);
-    assert!(matches!(
-        registry.poll(&mut a, now),
-        vaultcred_core::Next::Http(_)
-    ));
-    assert!(matches!(
-        registry.poll(&mut b, now),
-        vaultcred_core::Next::WaitForLogin(_)
-    ));
-    registry.cancel(&mut a);
-    assert!(
-        matches!(registry.poll(&mut b, now), vaultcred_core::Next::Http(ref r) if r.uri().path() == LOGIN)
-    );
+    insta::assert_snapshot!("interleaved_single_flight", run.harness.transcript());
+}
+
+#[test]
+fn a_failed_login_is_reported_to_its_waiters_without_each_trying_again() {
+    let replay = Replay::new().recorded(&fixture("approle_login_invalid_400"));
+    let mut run = Interleave::new(approle_registry(RegistryOptions::default()), replay);
+    run.start_resolve("a", ORG, KIND);
+    run.start_resolve("b", ORG, "jira-credentials");
+    assert!(matches!(run.poll("a"), Polled::Http(_)));
+    assert!(matches!(run.poll("b"), Polled::WaitForLogin(_)));
+    run.answer("a");
+    run.run_all();
+    for label in ["a", "b"] {
+        assert_eq!(run.resolved(label).unwrap_err().reason, Reason::AuthFailed);
+    }
+    assert!(run.harness.replay.is_finished(), "one login attempt");
+}
+
+#[test]
+fn a_cancelled_login_is_taken_over_at_once_by_a_waiter() {
+    let replay = Replay::new()
+        .recorded(&fixture("approle_login_200"))
+        .recorded_at(
+            &fixture("kv2_read_value_200"),
+            "/v1/secret/data/org_abc123/jira-credentials",
+        );
+    let mut run = Interleave::new(approle_registry(RegistryOptions::default()), replay);
+    run.start_resolve("a", ORG, KIND);
+    run.start_resolve("b", ORG, "jira-credentials");
+    assert!(matches!(run.poll("a"), Polled::Http(_)));
+    assert!(matches!(run.poll("b"), Polled::WaitForLogin(_)));
+    run.cancel("a");
+    assert_eq!(run.poll("b"), Polled::Http(format!("POST {LOGIN}")));
+    run.run_all();
+    assert_eq!(run.resolved("a").unwrap_err().reason, Reason::Timeout);
+    run.resolved("b").unwrap();
+    assert!(run.harness.replay.is_finished());
 }
 
 #[test]
@@ -809,7 +972,7 @@ fn hostile_200s_are_invalid_responses() {
     ] {
         let mut h = Harness::new(
             token_registry(),
-            Replay::new().recorded_at(&ok.clone().with_body(body), KV_PATH),
+            looked_up(Replay::new().recorded_at(&ok.clone().with_body(body), KV_PATH)),
         );
         let e = h.resolve(ORG, KIND).unwrap_err();
         assert_eq!(e.reason, Reason::InvalidResponse, "{body}");
@@ -817,47 +980,53 @@ fn hostile_200s_are_invalid_responses() {
     }
     let mut h = Harness::new(
         token_registry(),
-        Replay::new().recorded_at(
+        looked_up(Replay::new().recorded_at(
             &ok.clone().with_status(StatusCode::NO_CONTENT).with_body(""),
             KV_PATH,
-        ),
+        )),
     );
     assert_eq!(h.resolve(ORG, KIND).unwrap_err().reason, Reason::Missing);
 }
 
 #[test]
 fn refresh_is_bounded_by_the_token_the_read_used_even_if_it_was_replaced_meanwhile() {
-    let mut registry = approle_registry(RegistryOptions::default());
-    let t0 = std::time::UNIX_EPOCH + std::time::Duration::from_millis(START_MS);
-    let mut op = registry.start_resolve(ORG, KIND, t0);
-    assert!(matches!(
-        registry.poll(&mut op, t0),
-        vaultcred_core::Next::Http(_)
-    ));
-    registry.on_response(&mut op, Ok(fixture("approle_login_200").response()), t0); // lease 3600 s
-    assert!(matches!(
-        registry.poll(&mut op, t0),
-        vaultcred_core::Next::Http(_)
-    ));
-    // Meanwhile a health check logs in again and gets a non-expiring token.
-    let login = fixture("approle_login_200");
+    let login = fixture("approle_login_200"); // lease 3600 s
     let forever = login.clone().with_body(
         login
             .body_str()
             .unwrap()
             .replace("\"lease_duration\":3600", "\"lease_duration\":0"),
     );
-    let mut health = registry.start_health(ORG, t0);
-    assert!(matches!(
-        registry.poll(&mut health, t0),
-        vaultcred_core::Next::Http(_)
-    ));
-    registry.on_response(&mut health, Ok(forever.response()), t0);
-    assert!(matches!(registry.poll(&mut health, t0), vaultcred_core::Next::Done(ref h) if h.ok));
-    // The read made with the first token answers now: its refresh is that token's 0.8 × 3600 s.
-    registry.on_response(&mut op, Ok(fixture("kv2_read_value_200").response()), t0);
-    let vaultcred_core::Next::Done(Ok(c)) = registry.poll(&mut op, t0) else {
-        panic!()
-    };
+    let replay = Replay::new()
+        .recorded(&login)
+        .recorded_at(&fixture("permission_denied_403"), JIRA_PATH)
+        .recorded(&forever)
+        .recorded_at(&fixture("kv2_read_multifield_200"), JIRA_PATH)
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
+    let mut run = Interleave::new(approle_registry(RegistryOptions::default()), replay);
+    run.harness.latency_ms = 0;
+    run.start_resolve("read", ORG, KIND);
+    assert!(matches!(run.poll("read"), Polled::Http(_)));
+    run.answer("read");
+    assert!(
+        matches!(run.poll("read"), Polled::Http(_)),
+        "the read is out"
+    );
+    // Meanwhile another kind finds the token revoked, logs in again and gets a non-expiring
+    // token.
+    run.start_resolve("other", ORG, "jira-credentials");
+    for _ in 0..3 {
+        assert!(matches!(run.poll("other"), Polled::Http(_)));
+        run.answer("other");
+    }
+    assert_eq!(run.poll("other"), Polled::Done);
+    assert_eq!(
+        run.resolved("other").unwrap().refresh_at_ms(),
+        START_MS + 3_600_000
+    );
+    // Now the read made with the first token answers: its refresh is that token's 0.8 × 3600 s.
+    run.answer("read");
+    assert_eq!(run.poll("read"), Polled::Done);
+    let c = run.resolved("read").unwrap();
     assert_eq!(c.refresh_at_ms(), START_MS + 2_880_000);
 }

@@ -17,8 +17,12 @@ Connection flags (resolve, health, watch) go after the subcommand name:
   --config FILE   a Vault config as JSON: the bare config object ({\"addr\",\"mount\",\"authMode\",...}),
                   the API payload {\"providerType\":\"vault\",\"config\":{...}}, or a sealed envelope
                   made by `vaultcred seal` (the key comes from --key-file FILE or VAULTCRED_KEY).
-  without --config, VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE and VAULT_CACERT configure token
-  mode with mount `secret` (--mount overrides).
+  without --config, --address (VAULT_ADDR), VAULT_TOKEN and --namespace (VAULT_NAMESPACE)
+  configure token mode with mount `secret` (--mount overrides).
+  The transport flags read the Vault client's variables as the `vault` CLI does (a flag wins
+  over its variable): VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY,
+  VAULT_SKIP_VERIFY, VAULT_TLS_SERVER_NAME, VAULT_CLIENT_TIMEOUT, VAULT_MAX_RETRIES, with or
+  without --config.
 
 Exit codes: 0 success, 1 a credential (or the health check) failed, 2 usage or config error.
 
@@ -70,12 +74,12 @@ const WATCH_EXAMPLES: &str = "\
 Output: one line per KIND with \"event\":\"resolved\", then, re-resolving at each refreshAt, a line
 with \"event\":\"rotated\" (new value and version) whenever a KIND's value or version changed.
 A failure prints the error line with \"event\":\"failed\" and the KIND is retried with backoff
-(1 s, 2 s, 4 s … 30 s); its next success prints \"resolved\" again, or \"rotated\" if it changed.
+(1 s, 2 s, 4 s … 30 s); its next success prints \"recovered\", or \"rotated\" if it changed.
 
 By default it reads Vault only when a credential is due (refreshAt: 1 h after a read in token
 mode, 0.8 × the token TTL otherwise). --every DURATION re-reads sooner, at most that long after
-the previous read, to show a rotation early: each early read logs in again (AppRole,
-Kubernetes) and reads every KIND, so it adds load on Vault; keep it to minutes in production.
+the previous read, to show a rotation early: each early read goes to Vault for every KIND, so it
+adds load on Vault; keep it to minutes in production.
 
 Examples:
   vaultcred watch --config cfg.json --org org_abc123 anthropic-api-key jira-credentials
@@ -99,6 +103,7 @@ Examples:
   vaultcred open --org org_abc123 --key-file vault.key < cfg.sealed.json
   vaultcred open --org org_abc123 --key-file vault.key --reveal < cfg.sealed.json > cfg.json";
 
+#[cfg(feature = "dev")]
 const DEV_SERVER_EXAMPLES: &str = "\
 Runs DevVault, an embedded Vault-compatible server, in the foreground (like `vault server -dev`).
 It prints its address, the root token, ready-to-use AppRole and Kubernetes credentials (and
@@ -117,9 +122,10 @@ SIGTERM or SIGHUP).
 Examples:
   vaultcred dev-server
   vaultcred dev-server --addr 127.0.0.1:8300 --seed seed.json
-  vaultcred dev-server --token-ttl 10s --secret-id-uses 5
+  vaultcred dev-server --token-ttl 10s --secret-id-uses 10
   vaultcred dev-server put secret/org_abc123/anthropic-api-key value=sk-ant-new";
 
+#[cfg(feature = "dev")]
 const PUT_EXAMPLES: &str = "\
 Writes a new version of a KV v2 secret through Vault's HTTP API (POST /v1/MOUNT/data/PATH), to
 the server at --addr (default: VAULT_ADDR) with --token (default: VAULT_TOKEN): the exports
@@ -135,6 +141,7 @@ Examples:
   vaultcred completions zsh > ~/.zfunc/_vaultcred      # zsh, with fpath+=(~/.zfunc) before compinit
   vaultcred completions fish > ~/.config/fish/completions/vaultcred.fish";
 
+#[cfg(feature = "dev")]
 const DEMO_EXAMPLES: &str = "\
 Starts DevVault in-process, stores example secrets for org_abc123, resolves them with token,
 AppRole and Kubernetes auth, runs a health check, rotates a secret and shows the rotation event.
@@ -182,14 +189,33 @@ pub(crate) enum Command {
     #[command(after_help = OPEN_EXAMPLES)]
     Open(OpenArgs),
     /// Run DevVault, an embedded Vault-compatible dev server, in the foreground.
+    #[cfg(feature = "dev")]
     #[command(after_help = DEV_SERVER_EXAMPLES, args_conflicts_with_subcommands = true)]
     DevServer(DevServerArgs),
     /// Walk through everything against an in-process DevVault (needs nothing else).
+    #[cfg(feature = "dev")]
     #[command(after_help = DEMO_EXAMPLES)]
     Demo,
+    /// Not in this build (it needs the `dev` feature): says so.
+    #[cfg(not(feature = "dev"))]
+    #[command(name = "dev-server", hide = true)]
+    DevServer(WithoutDev),
+    /// Not in this build (it needs the `dev` feature): says so.
+    #[cfg(not(feature = "dev"))]
+    #[command(hide = true)]
+    Demo(WithoutDev),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell) on stdout.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
+}
+
+/// The arguments of a subcommand this build does not have, whatever they are.
+#[cfg(not(feature = "dev"))]
+#[derive(Debug, Args)]
+pub(crate) struct WithoutDev {
+    /// Ignored.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub(crate) rest: Vec<String>,
 }
 
 /// How to reach Vault: a config file or the `VAULT_*` environment variables.
@@ -200,7 +226,7 @@ pub(crate) struct ConnArgs {
     pub(crate) org: String,
 
     /// Vault config JSON: bare config, API payload, or sealed envelope.
-    /// Without it, VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE and VAULT_CACERT configure token mode.
+    /// Without it, --address, VAULT_TOKEN and --namespace configure token mode.
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
 
@@ -218,13 +244,109 @@ pub(crate) struct ConnArgs {
     )]
     pub(crate) mount: String,
 
-    /// Timeout of each HTTP request: a duration like 5s or 2m, or plain seconds.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
-    pub(crate) timeout: Duration,
+    /// Vault address for token mode without --config (the token comes from VAULT_TOKEN, never
+    /// from a flag: other users can read a command line).
+    #[arg(long, value_name = "URL", env = "VAULT_ADDR")]
+    pub(crate) address: Option<String>,
 
-    /// PEM CA bundle to trust for https Vault addresses (overrides VAULT_CACERT).
-    #[arg(long, value_name = "FILE")]
+    /// Vault Enterprise namespace for token mode without --config.
+    #[arg(long, value_name = "NAMESPACE", env = "VAULT_NAMESPACE")]
+    pub(crate) namespace: Option<String>,
+
+    /// Timeout of each HTTP request: seconds (30) or a duration (30s, 2m, 1m30s).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "30",
+        env = "VAULT_CLIENT_TIMEOUT"
+    )]
+    pub(crate) timeout: String,
+
+    /// Retries of a failed request after the first attempt (default 2).
+    #[arg(long, value_name = "N", env = "VAULT_MAX_RETRIES")]
+    pub(crate) max_retries: Option<String>,
+
+    /// PEM CA bundle to trust for https Vault addresses.
+    #[arg(long, value_name = "FILE", env = "VAULT_CACERT")]
     pub(crate) cacert: Option<PathBuf>,
+
+    /// Directory of PEM CA certificates to trust (--cacert wins over it).
+    #[arg(long, value_name = "DIR", env = "VAULT_CAPATH")]
+    pub(crate) capath: Option<PathBuf>,
+
+    /// PEM client certificate for mTLS (with --client-key).
+    #[arg(long, value_name = "FILE", env = "VAULT_CLIENT_CERT")]
+    pub(crate) client_cert: Option<PathBuf>,
+
+    /// PEM private key of the client certificate.
+    #[arg(long, value_name = "FILE", env = "VAULT_CLIENT_KEY")]
+    pub(crate) client_key: Option<PathBuf>,
+
+    /// DANGEROUS: do not verify Vault's certificate (true/false, 1/0, t/f).
+    #[arg(
+        long,
+        value_name = "BOOL",
+        env = "VAULT_SKIP_VERIFY",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true"
+    )]
+    pub(crate) tls_skip_verify: Option<String>,
+
+    /// Name to verify Vault's certificate against instead of the address's host (refused by
+    /// this CLI's TLS stack: it cannot check another name).
+    #[arg(long, value_name = "NAME", env = "VAULT_TLS_SERVER_NAME")]
+    pub(crate) tls_server_name: Option<String>,
+
+    /// Which of the values above came from their environment variable (set after parsing).
+    #[arg(skip)]
+    pub(crate) from_env: Vec<&'static str>,
+}
+
+impl ConnArgs {
+    /// The argument ids whose value may come from a Vault variable, with their flag and variable.
+    pub(crate) const ENV_ARGS: [(&'static str, &'static str, &'static str); 10] = [
+        ("address", "--address", "VAULT_ADDR"),
+        ("namespace", "--namespace", "VAULT_NAMESPACE"),
+        ("timeout", "--timeout", "VAULT_CLIENT_TIMEOUT"),
+        ("max_retries", "--max-retries", "VAULT_MAX_RETRIES"),
+        ("cacert", "--cacert", "VAULT_CACERT"),
+        ("capath", "--capath", "VAULT_CAPATH"),
+        ("client_cert", "--client-cert", "VAULT_CLIENT_CERT"),
+        ("client_key", "--client-key", "VAULT_CLIENT_KEY"),
+        ("tls_skip_verify", "--tls-skip-verify", "VAULT_SKIP_VERIFY"),
+        (
+            "tls_server_name",
+            "--tls-server-name",
+            "VAULT_TLS_SERVER_NAME",
+        ),
+    ];
+
+    /// Records which values came from the environment, from the subcommand's matches.
+    pub(crate) fn note_sources(&mut self, matches: &clap::ArgMatches) {
+        self.from_env = Self::ENV_ARGS
+            .iter()
+            .filter(|(id, _, _)| {
+                matches.value_source(id) == Some(clap::parser::ValueSource::EnvVariable)
+            })
+            .map(|(_, _, var)| *var)
+            .collect();
+    }
+
+    /// How to name the value of `variable` in a message: the variable if it came from the
+    /// environment, else its flag.
+    pub(crate) fn source_of(&self, variable: &str) -> &'static str {
+        Self::ENV_ARGS
+            .iter()
+            .find(|(_, _, var)| *var == variable)
+            .map_or("", |(_, flag, var)| {
+                if self.from_env.contains(var) {
+                    var
+                } else {
+                    flag
+                }
+            })
+    }
 }
 
 /// `vaultcred resolve`.
@@ -272,12 +394,13 @@ pub(crate) struct WatchArgs {
     #[arg(long)]
     pub(crate) reveal: bool,
 
-    /// Stop (exit 0) after this long (e.g. 60s, 5m); default: watch until interrupted.
+    /// Stop (exit 0) after this long (e.g. 60s, 5m, or seconds); default: watch until
+    /// interrupted.
     #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) for_: Option<Duration>,
 
     /// Re-read at least this often (e.g. 30s), even before refreshAt; adds load on Vault
-    /// (a fresh login and read of every KIND each time). Default: only at refreshAt.
+    /// (a read of every KIND each time). Default: only at refreshAt.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) every: Option<Duration>,
 
@@ -315,6 +438,7 @@ pub(crate) struct OpenArgs {
 }
 
 /// `vaultcred dev-server`.
+#[cfg(feature = "dev")]
 #[derive(Debug, Args)]
 pub(crate) struct DevServerArgs {
     /// Address to listen on (port 0 picks a free port).
@@ -348,6 +472,7 @@ pub(crate) struct DevServerArgs {
 }
 
 /// `vaultcred dev-server <action>`.
+#[cfg(feature = "dev")]
 #[derive(Debug, Subcommand)]
 pub(crate) enum DevServerAction {
     /// Write a secret (a new KV v2 version) to a running dev-server, like `vault kv put`.
@@ -356,6 +481,7 @@ pub(crate) enum DevServerAction {
 }
 
 /// `vaultcred dev-server put`.
+#[cfg(feature = "dev")]
 #[derive(Debug, Args)]
 pub(crate) struct PutArgs {
     /// The dev-server's address (as printed: `Address:`).
@@ -399,6 +525,21 @@ pub(crate) struct CompletionsArgs {
     pub(crate) shell: clap_complete::Shell,
 }
 
+/// Parses a positive number of seconds (fractions allowed, at most one year).
+pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !secs.is_finite() || secs <= 0.0 {
+        return Err(format!("{text:?} must be a positive number of seconds"));
+    }
+    if secs > 365.0 * 24.0 * 3600.0 {
+        return Err(format!("{text:?} is more than a year"));
+    }
+    Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,5 +548,15 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn seconds_parse() {
+        assert_eq!(parse_seconds("5"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
+        assert!(parse_seconds("0").is_err());
+        assert!(parse_seconds("-1").is_err());
+        assert!(parse_seconds("nan").is_err());
+        assert!(parse_seconds("five").is_err());
     }
 }

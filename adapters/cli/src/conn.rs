@@ -1,10 +1,10 @@
 //! Connection setup: the Vault config (file, sealed file or `VAULT_*` variables), the sealing
 //! key, and the blocking client with the org registered.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Map, Value};
-use vaultcred_core::seal::{self, SealKey};
+use vaultcred_core::envelope::{self, EnvelopeKey};
 use vaultcred_core::{ConfigError, ConfigProblem, VaultConfig};
 use vaultcred_ureq::Client;
 
@@ -14,60 +14,33 @@ use crate::failure::Failure;
 /// Environment variable holding the sealing key itself (base64), when no key file is given.
 pub(crate) const KEY_ENV: &str = "VAULTCRED_KEY";
 
-/// A config plus where its CA bundle comes from.
-pub(crate) struct Loaded {
-    /// The validated config.
-    pub(crate) config: VaultConfig,
-    /// The CA bundle to trust, if any (`--cacert`, else `VAULT_CACERT` in env mode).
-    pub(crate) cacert: Option<PathBuf>,
-}
-
-/// Loads the config from `--config` or from the `VAULT_*` variables.
-pub(crate) fn load(conn: &ConnArgs) -> Result<Loaded, Failure> {
+/// Loads the config from `--config`, or from `--address`/`VAULT_ADDR`, `VAULT_TOKEN` and
+/// `--namespace`/`VAULT_NAMESPACE` (token mode).
+pub(crate) fn load(conn: &ConnArgs) -> Result<VaultConfig, Failure> {
     match &conn.config {
-        Some(path) => {
-            let config = load_file(path, conn.key_file.as_deref(), &conn.org)?;
-            Ok(Loaded {
-                config,
-                cacert: conn.cacert.clone(),
-            })
-        }
-        None => {
-            let config = from_env(&conn.mount)?;
-            let cacert = conn.cacert.clone().or_else(|| {
-                env_nonempty("VAULT_CACERT")
-                    .ok()
-                    .flatten()
-                    .map(PathBuf::from)
-            });
-            Ok(Loaded { config, cacert })
-        }
+        Some(path) => load_file(path, conn.key_file.as_deref(), &conn.org),
+        None => from_env(conn),
     }
 }
 
-/// Builds the client (timeout, CA bundle) and registers the org with its config.
+/// Builds the client (timeout, retries, TLS from the flags or their `VAULT_*` variables) and
+/// registers the org with its config.
 ///
 /// Every kind resolved through the returned client shares its login.
 pub(crate) fn connect(conn: &ConnArgs) -> Result<Client, Failure> {
-    let loaded = load(conn)?;
+    let config = load(conn)?;
     tracing::debug!(
         target: "vaultcred",
         org = %conn.org,
-        auth_mode = loaded.config.auth().mode(),
-        addr = loaded.config.addr(),
+        auth_mode = config.auth().mode(),
+        addr = config.addr(),
         "config loaded"
     );
-    let mut builder = Client::builder().timeout(conn.timeout);
-    if let Some(path) = &loaded.cacert {
-        builder = builder
-            .ca_bundle_file(path)
-            .map_err(|e| Failure::usage(format!("--cacert {}: {e}", path.display())))?;
-    }
-    let client = builder
+    let client = crate::transport::builder(conn)?
         .build()
-        .map_err(|e| Failure::usage(format!("cannot build the Vault client: {e}")))?;
+        .map_err(|e| crate::transport::failure(conn, &e))?;
     client
-        .register(&conn.org, loaded.config)
+        .register(&conn.org, config)
         .map_err(|e| Failure::usage(format!("--org: {e}")))?;
     Ok(client)
 }
@@ -81,7 +54,7 @@ pub(crate) fn load_file(
     let bytes = std::fs::read(path)
         .map_err(|e| Failure::usage(format!("cannot read --config {}: {e}", path.display())))?;
     let is_sealed = serde_json::from_slice::<Value>(&bytes)
-        .map(|v| seal::is_sealed_envelope(&v))
+        .map(|v| envelope::is_envelope(&v))
         .unwrap_or(false);
     if !is_sealed {
         return VaultConfig::from_json(&bytes).map_err(|e| Failure::config(&e));
@@ -101,10 +74,10 @@ pub(crate) fn load_file(
 pub(crate) fn open_envelope(
     envelope: &[u8],
     org: &str,
-    key: &SealKey,
+    key: &EnvelopeKey,
 ) -> Result<zeroize::Zeroizing<Vec<u8>>, Failure> {
-    seal::open(envelope, org, key).map_err(|e| match e {
-        seal::SealError::OpenFailed => Failure::usage(format!(
+    envelope::decrypt(envelope, org, key).map_err(|e| match e {
+        envelope::EnvelopeError::OpenFailed => Failure::usage(format!(
             "cannot open the sealed config for org {org:?}: wrong key, wrong org, or the envelope \
              was altered"
         )),
@@ -113,20 +86,20 @@ pub(crate) fn open_envelope(
 }
 
 /// Loads the sealing key from `key_file`, else from `VAULTCRED_KEY`; `None` if neither is set.
-pub(crate) fn load_key(key_file: Option<&Path>) -> Result<Option<SealKey>, Failure> {
+pub(crate) fn load_key(key_file: Option<&Path>) -> Result<Option<EnvelopeKey>, Failure> {
     if let Some(path) = key_file {
         let text = std::fs::read_to_string(path).map_err(|e| {
             Failure::usage(format!("cannot read --key-file {}: {e}", path.display()))
         })?;
         let text = zeroize::Zeroizing::new(text);
-        return SealKey::from_base64(&text)
+        return EnvelopeKey::from_base64(&text)
             .map(Some)
             .map_err(|e| Failure::usage(format!("--key-file {}: {e}", path.display())));
     }
     match std::env::var(KEY_ENV) {
         Ok(text) => {
             let text = zeroize::Zeroizing::new(text);
-            SealKey::from_base64(&text)
+            EnvelopeKey::from_base64(&text)
                 .map(Some)
                 .map_err(|e| Failure::usage(format!("{KEY_ENV}: {e}")))
         }
@@ -137,51 +110,48 @@ pub(crate) fn load_key(key_file: Option<&Path>) -> Result<Option<SealKey>, Failu
     }
 }
 
-/// A non-empty environment variable; `Err(name)` if it is not UTF-8.
-fn env_nonempty(name: &'static str) -> Result<Option<String>, &'static str> {
-    match std::env::var(name) {
-        Ok(v) if v.trim().is_empty() => Ok(None),
-        Ok(v) => Ok(Some(v)),
-        Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => Err(name),
-    }
+/// A non-empty value.
+fn nonempty(value: Option<&String>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty()).cloned()
 }
 
-/// Token mode from `VAULT_ADDR`, `VAULT_TOKEN` and `VAULT_NAMESPACE`, with `mount`.
-fn from_env(mount: &str) -> Result<VaultConfig, Failure> {
+/// Token mode from `--address`/`VAULT_ADDR`, `VAULT_TOKEN` and `--namespace`/`VAULT_NAMESPACE`.
+fn from_env(conn: &ConnArgs) -> Result<VaultConfig, Failure> {
     let mut problems = Vec::new();
-    let mut get = |name: &'static str, field: &str, required: bool| match env_nonempty(name) {
-        Ok(Some(v)) => Some(v),
-        Ok(None) => {
-            if required {
-                problems.push(ConfigProblem {
-                    field: field.into(),
-                    message: format!("{name} is not set (give --config FILE or set {name})"),
-                });
-            }
+    let addr = nonempty(conn.address.as_ref());
+    if addr.is_none() {
+        problems.push(ConfigProblem {
+            field: "addr".into(),
+            message: "VAULT_ADDR is not set (give --config FILE, --address URL or set VAULT_ADDR)"
+                .into(),
+        });
+    }
+    let token = match std::env::var("VAULT_TOKEN") {
+        Ok(v) if !v.trim().is_empty() => Some(zeroize::Zeroizing::new(v)),
+        Ok(_) | Err(std::env::VarError::NotPresent) => {
+            problems.push(ConfigProblem {
+                field: "token".into(),
+                message: "VAULT_TOKEN is not set (give --config FILE or set VAULT_TOKEN)".into(),
+            });
             None
         }
-        Err(name) => {
+        Err(std::env::VarError::NotUnicode(_)) => {
             problems.push(ConfigProblem {
-                field: field.into(),
-                message: format!("{name} is not valid UTF-8"),
+                field: "token".into(),
+                message: "VAULT_TOKEN is not valid UTF-8".into(),
             });
             None
         }
     };
-    let addr = get("VAULT_ADDR", "addr", true);
-    let token = get("VAULT_TOKEN", "token", true);
-    let namespace = get("VAULT_NAMESPACE", "namespace", false);
-    let token = token.map(zeroize::Zeroizing::new);
     if !problems.is_empty() {
         return Err(Failure::config(&ConfigError { problems }));
     }
     let mut m = Map::new();
     m.insert("addr".into(), addr.unwrap_or_default().into());
-    if let Some(ns) = namespace {
+    if let Some(ns) = nonempty(conn.namespace.as_ref()) {
         m.insert("namespace".into(), ns.into());
     }
-    m.insert("mount".into(), mount.into());
+    m.insert("mount".into(), conn.mount.as_str().into());
     m.insert("authMode".into(), "token".into());
     m.insert(
         "token".into(),

@@ -36,6 +36,7 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// A duration as humantime text (`1h`, `2s`, `1m 30s`), as the flags accept it back.
+#[cfg(feature = "dev")]
 pub(crate) fn show(duration: Duration) -> String {
     humantime::format_duration(duration).to_string()
 }
@@ -68,6 +69,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "dev")]
     fn shown_durations_parse_back() {
         for d in [
             Duration::from_secs(3600),

@@ -9,6 +9,9 @@
 //! `error: ...` lines and never contain a token, secretId, JWT, key or secret value.
 //! Exit codes: 0 success, 1 a credential or check failed, 2 usage or config error.
 #![forbid(unsafe_code)]
+// The flags' doc comments are clap's --help texts, written for a terminal: `"[redacted]"` there
+// is what the user sees, not an intra-doc link.
+#![allow(rustdoc::broken_intra_doc_links)]
 
 mod cli;
 mod cmd;
@@ -17,15 +20,16 @@ mod duration;
 mod failure;
 mod output;
 mod script;
+mod transport;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
+use clap::{CommandFactory as _, FromArgMatches as _};
 
 use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     init_logging(cli.verbose);
     let result = match &cli.command {
         Command::Resolve(args) => cmd::resolve::run(args),
@@ -33,14 +37,37 @@ fn main() -> ExitCode {
         Command::Watch(args) => cmd::watch::run(args),
         Command::Seal(args) => cmd::seal::run_seal(args),
         Command::Open(args) => cmd::seal::run_open(args),
+        #[cfg(feature = "dev")]
         Command::DevServer(args) => cmd::dev_server::run(args),
+        #[cfg(feature = "dev")]
         Command::Demo => cmd::demo::run(),
         Command::Completions(args) => cmd::completions::run(args),
+        #[cfg(not(feature = "dev"))]
+        Command::DevServer(_) | Command::Demo(_) => Err(failure::Failure::usage(
+            "dev-server and demo are not in this build of vaultcred: it was built without the \
+             `dev` feature (DevVault); install with default features to get them",
+        )),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => failure.report(),
     }
+}
+
+/// Parses the command line, noting which connection values came from `VAULT_*` variables (so
+/// errors name what the user set: the flag or the variable).
+fn parse() -> Cli {
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Some((_, sub)) = matches.subcommand() {
+        match &mut cli.command {
+            Command::Resolve(args) => args.conn.note_sources(sub),
+            Command::Health(args) => args.conn.note_sources(sub),
+            Command::Watch(args) => args.conn.note_sources(sub),
+            _ => {}
+        }
+    }
+    cli
 }
 
 /// `-v`: debug events of the `vaultcred*` targets (the CLI and the adapters) on stderr;

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
-use vaultcred_fixtures::DevVault;
+use vaultcred_devvault::DevVault;
 
 const ORG: &str = "org_abc123";
 const API_KEY: &str = "sk-ant-api03-TESTVALUE-0123456789";
@@ -54,9 +54,10 @@ fn run_with_stdin(cmd: &mut Command, stdin: Option<&[u8]>) -> Out {
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn vaultcred");
     if let Some(input) = stdin {
-        // A command that fails before reading stdin closes it: a broken pipe here is no error.
-        if let Err(e) = child.stdin.take().unwrap().write_all(input) {
-            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        // The binary may refuse before reading its stdin (e.g. a bad key): a closed pipe is fine.
+        match child.stdin.take().unwrap().write_all(input) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other.unwrap(),
         }
     }
     let output = child.wait_with_output().unwrap();
@@ -558,8 +559,12 @@ fn health_ok_and_failures() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let lines = out.lines();
     assert_eq!(lines.len(), 1);
-    assert_eq!(keys(&lines[0]), ["ok", "latencyMs"]);
+    assert_eq!(keys(&lines[0]), ["ok", "latencyMs", "checks"]);
     assert_eq!(lines[0]["ok"], true);
+    assert_eq!(
+        lines[0]["checks"],
+        serde_json::json!(["auth", "mount", "kv_v2", "read_capability"])
+    );
     assert!(lines[0]["latencyMs"].is_u64());
     assert_eq!(dev.count("POST", "/v1/auth/approle/login"), 1);
 
@@ -576,8 +581,12 @@ fn health_ok_and_failures() {
         .args(["health", "--org", ORG]));
     assert_eq!(out.code, 1);
     let lines = out.lines();
-    assert_eq!(keys(&lines[0]), ["ok", "error"]);
+    assert_eq!(
+        keys(&lines[0]),
+        ["ok", "error", "reason", "latencyMs", "checks"]
+    );
     assert_eq!(lines[0]["ok"], false);
+    assert_eq!(lines[0]["reason"], "auth_failed");
     assert!(!lines[0]["error"].as_str().unwrap().is_empty());
 
     dev.seal();

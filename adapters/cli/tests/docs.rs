@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::{DevServer, Lines, Out, bin, path_with_bin, run, vaultcred};
-use vaultcred_fixtures::DevVault;
+use vaultcred_devvault::DevVault;
 
 const ORG: &str = "org_abc123";
 const API_KEY: &str = "sk-ant-api03-DOCS-0000000000000000000000000001";

@@ -36,22 +36,57 @@
 //!
 //! A `Client` keeps pooled connections whose tasks run on the tokio runtime that opened them:
 //! use one client within one runtime.
+//!
+//! Like the Go client, a builder can take its transport settings from `VAULT_CACERT`,
+//! `VAULT_CAPATH`, `VAULT_CLIENT_CERT`/`VAULT_CLIENT_KEY`, `VAULT_SKIP_VERIFY`,
+//! `VAULT_TLS_SERVER_NAME`, `VAULT_CLIENT_TIMEOUT` and `VAULT_MAX_RETRIES`; a method called on it
+//! still wins:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use vaultcred_hyper::ClientBuilder;
+//!
+//! let client = ClientBuilder::from_env()?.timeout(Duration::from_secs(10)).build()?;
+//! # drop(client);
+//! # Ok::<(), vaultcred_hyper::BuildError>(())
+//! ```
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod transport;
 mod watch;
 
-pub use transport::{BuildError, ClientBuilder};
+pub use vaultcred_core::WatchEvent;
 pub use vaultcred_core::{
     Credential, CredentialNotFound, HealthReport, Reason, RegisterError, RetryPolicy,
     RotationEvent, SecretValue, VaultConfig,
 };
-pub use watch::{Watch, WatchEvent};
+pub use vaultcred_host::{BuildError, Origin, Setting};
+pub use watch::Watch;
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime};
+/// Settings of a [`Client`]: timeouts, body cap, TLS material and server name, retry policy,
+/// jitter seed, and the Go client's `VAULT_*` variables ([`ClientBuilder::from_env`]). Start
+/// with [`Client::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// use vaultcred_hyper::{Client, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .timeout(Duration::from_secs(5))
+///     .max_body_bytes(256 * 1024)
+///     .retry(RetryPolicy::none())
+///     .build()?;
+/// # drop(client);
+/// # Ok::<(), vaultcred_hyper::BuildError>(())
+/// ```
+pub type ClientBuilder = vaultcred_host::Builder<Client>;
+
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 use tokio::sync::{Notify, broadcast};
 use vaultcred_core::{Next, Operation, Outcome, Registry};
+use vaultcred_host::{Shared as _, observe};
 
 /// A Vault credential client for tokio.
 ///
@@ -69,56 +104,19 @@ pub struct Client {
 
 struct Shared {
     registry: Mutex<Registry>,
-    /// Signalled after every `on_response`/`on_file`, waking tasks in `Next::WaitForLogin`.
+    /// Signalled after every `on_response`/`on_file` and on registry changes, waking tasks in
+    /// `Next::WaitForLogin`.
     progress: Notify,
     events: broadcast::Sender<RotationEvent>,
     transport: transport::Transport,
-    /// How long a watch waits before retrying a kind that failed.
-    failure_pause: Duration,
+    /// The runtime the client was built in, if any: revocations go there when the caller is
+    /// outside a runtime.
+    runtime: Option<tokio::runtime::Handle>,
 }
 
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
-            .field("orgs", &self.shared.lock().len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Default for Client {
-    fn default() -> Self {
-        Client::new()
-    }
-}
+vaultcred_host::client_basics!(vaultcred_hyper);
 
 impl Client {
-    /// A builder to set timeouts, TLS roots, a client certificate and the retry policy.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
-    }
-
-    /// A client with the defaults: 30 s per HTTP call, 1 MiB bodies, webpki roots, TLS verified.
-    ///
-    /// # Panics
-    ///
-    /// Never in practice: the default TLS setup always builds.
-    pub fn new() -> Client {
-        match Client::builder().build() {
-            Ok(client) => client,
-            Err(e) => panic!("the default vaultcred client failed to build: {e}"),
-        }
-    }
-
-    /// Registers (or replaces) an org's Vault config. Replacing drops its token and cache.
-    pub fn register(&self, org_id: &str, config: VaultConfig) -> Result<(), RegisterError> {
-        self.shared.lock().register(org_id, config)
-    }
-
-    /// Removes an org. Returns whether it was registered.
-    pub fn unregister(&self, org_id: &str) -> bool {
-        self.shared.lock().unregister(org_id)
-    }
-
     /// Resolves credential `kind` of `org_id`: from the cache while fresh, else from Vault.
     ///
     /// The future is `Send`. Dropping it cancels the resolve and releases a login it was
@@ -129,7 +127,7 @@ impl Client {
         kind: &str,
     ) -> Result<Arc<Credential>, CredentialNotFound> {
         let op = {
-            let mut registry = self.shared.lock();
+            let mut registry = self.shared.registry();
             let now = SystemTime::now();
             if let Some(hit) = registry.cached(org_id, kind, now) {
                 return Ok(hit);
@@ -137,23 +135,19 @@ impl Client {
             registry.start_resolve(org_id, kind, now)
         };
         let result = self.shared.drive(op).await;
-        match &result {
-            Ok(c) => {
-                tracing::info!(target: "vaultcred", org = org_id, kind, version = c.version(), "credential resolved")
-            }
-            Err(e) => {
-                tracing::warn!(target: "vaultcred", org = org_id, kind, reason = %e.reason, "credential not resolved: {}", e.message)
-            }
-        }
+        observe::resolved(org_id, kind, &result, 1);
         result
     }
 
-    /// Checks that Vault is reachable and the org's credentials are valid (a login, or a token
-    /// lookup in token mode).
+    /// A test resolve of the org (see [`HealthReport`]): the org's token the way a resolve gets
+    /// it, then the mount and read-permission checks. No extra login when a token is valid.
     pub async fn health(&self, org_id: &str) -> HealthReport {
-        let op = self.shared.lock().start_health(org_id, SystemTime::now());
+        let op = self
+            .shared
+            .registry()
+            .start_health(org_id, SystemTime::now());
         let report = self.shared.drive(op).await;
-        tracing::debug!(target: "vaultcred", org = org_id, ok = report.ok, latency_ms = report.latency_ms, "health check");
+        observe::health(org_id, &report);
         report
     }
 
@@ -164,66 +158,71 @@ impl Client {
     }
 
     /// A stream of `kinds` of `org_id`: first [`WatchEvent::Resolved`] (or `Failed`) for each,
-    /// then a re-resolve whenever a kind's refresh time comes. See [`Watch`].
+    /// then a re-resolve whenever a kind is due. See [`Watch`].
     pub fn watch(&self, org_id: &str, kinds: &[&str]) -> Watch {
         Watch::new(self.clone(), org_id, kinds)
     }
 }
 
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Registry> {
-        self.registry.lock().unwrap_or_else(PoisonError::into_inner)
+impl vaultcred_host::Shared for Shared {
+    fn registry_mutex(&self) -> &Mutex<Registry> {
+        &self.registry
     }
+    fn wake(&self) {
+        self.progress.notify_waiters();
+    }
+    /// On the current tokio runtime, else the one the client was built in; with neither, the
+    /// revocations are skipped (and logged).
+    fn send_and_forget(&self, requests: Vec<http::Request<Vec<u8>>>) {
+        let current = tokio::runtime::Handle::try_current().ok();
+        let Some(runtime) = current.or_else(|| self.runtime.clone()) else {
+            return observe::revocations_skipped(requests.len());
+        };
+        let transport = self.transport.clone();
+        runtime.spawn(async move {
+            for request in requests {
+                observe::revoked(&transport.send(request).await);
+            }
+        });
+    }
+}
 
-    /// The drive loop. The registry lock is held only for one step, never across an `.await`.
+impl Shared {
     async fn drive<O: Outcome>(&self, op: Operation<O>) -> O {
         let mut guard = CancelOnDrop { shared: self, op };
         loop {
-            // Registered before polling, so progress made between the poll and the wait is seen.
             let mut progress = std::pin::pin!(self.progress.notified());
             progress.as_mut().enable();
-            let next = self.lock().poll(&mut guard.op, SystemTime::now());
+            let next = self.registry().poll(&mut guard.op, SystemTime::now());
             match next {
                 Next::Done(outcome) => {
-                    self.publish_events();
+                    for event in vaultcred_host::finished(&mut self.registry()) {
+                        let _ = self.events.send(event);
+                    }
                     return outcome;
                 }
                 Next::Http(request) => {
                     let response = self.transport.send(request).await;
-                    self.lock()
-                        .on_response(&mut guard.op, response, SystemTime::now());
+                    let now = SystemTime::now();
+                    self.registry().on_response(&mut guard.op, response, now);
                     self.progress.notify_waiters();
                 }
                 Next::ReadFile(path) => {
                     let contents = tokio::fs::read(&path).await;
-                    self.lock()
+                    self.registry()
                         .on_file(&mut guard.op, contents, SystemTime::now());
                     self.progress.notify_waiters();
                 }
-                Next::Sleep(until) => {
-                    let wait = until_from_now(until);
-                    tracing::debug!(target: "vaultcred", wait_ms = wait.as_millis(), "retrying after backoff");
-                    tokio::time::sleep(wait).await;
-                }
+                Next::Sleep(until) => tokio::time::sleep(observe::backoff(until)).await,
                 Next::WaitForLogin(until) => {
-                    tracing::debug!(target: "vaultcred", "waiting for another task's login");
-                    let _ = tokio::time::timeout(until_from_now(until), progress).await;
+                    let _ = tokio::time::timeout(observe::waiting(until), progress).await;
                 }
             }
         }
     }
-
-    fn publish_events(&self) {
-        let events: Vec<RotationEvent> = self.lock().drain_events().collect();
-        for event in events {
-            tracing::info!(target: "vaultcred", org = %event.org_id, kind = %event.kind, old_version = event.old_version, new_version = event.new_version, "credential rotated");
-            // No receiver is not an error.
-            let _ = self.events.send(event);
-        }
-    }
 }
 
-/// Cancels the operation if its future is dropped before it finished.
+/// Cancels the operation (releasing a login it performs) when the resolve future is dropped.
 struct CancelOnDrop<'a, O: Outcome> {
     shared: &'a Shared,
     op: Operation<O>,
@@ -232,15 +231,9 @@ struct CancelOnDrop<'a, O: Outcome> {
 impl<O: Outcome> Drop for CancelOnDrop<'_, O> {
     fn drop(&mut self) {
         if !self.op.is_done() {
-            self.shared.lock().cancel(&mut self.op);
+            self.shared.registry().cancel(&mut self.op);
             self.shared.progress.notify_waiters();
-            tracing::debug!(target: "vaultcred", "operation dropped before it finished; cancelled");
+            observe::cancelled();
         }
     }
-}
-
-fn until_from_now(until: SystemTime) -> Duration {
-    until
-        .duration_since(SystemTime::now())
-        .unwrap_or(Duration::ZERO)
 }

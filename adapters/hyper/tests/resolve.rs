@@ -4,7 +4,7 @@
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use vaultcred_fixtures::{DevVault, Fault, FaultRule, PathMatch};
+use vaultcred_devvault::{DevVault, Fault, FaultRule, PathMatch};
 use vaultcred_hyper::{Client, Credential, Reason, RetryPolicy, SecretValue, VaultConfig};
 
 const LOGIN: &str = "/v1/auth/approle/login";
@@ -340,4 +340,37 @@ async fn rotation_events_reach_subscribers() {
     let event = events.try_recv().expect("a rotation event");
     assert_eq!((event.org_id.as_str(), event.kind.as_str()), ("org_a", "a"));
     assert_eq!((event.old_version, event.new_version), (Some(1), Some(2)));
+}
+
+#[tokio::test]
+async fn unregister_wakes_a_task_waiting_for_the_login() {
+    let dev = vault(&["a"]);
+    // The first task's login hangs for 5 s; the second waits for it.
+    dev.inject(
+        FaultRule::new(
+            PathMatch::exact(LOGIN),
+            Fault::Delay(Duration::from_secs(5)),
+        )
+        .times(1),
+    );
+    let client = approle_client(&dev, no_retry().build().unwrap());
+    let first = tokio::spawn({
+        let client = client.clone();
+        async move { client.resolve("org_a", "a").await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let waiter = tokio::spawn({
+        let client = client.clone();
+        async move { client.resolve("org_a", "a").await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    assert!(client.unregister("org_a"));
+    let result = tokio::time::timeout(Duration::from_secs(3), waiter)
+        .await
+        .expect("the waiter is woken by unregister, not by the login landing")
+        .unwrap();
+    assert!(result.is_err(), "{result:?}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    first.abort();
 }

@@ -4,15 +4,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use rustls::RootCertStore;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use vaultcred_fixtures::DevVault;
-use vaultcred_hyper::{BuildError, Client, Reason, RetryPolicy, SecretValue, VaultConfig};
+use vaultcred_devvault::DevVault;
+use vaultcred_hyper::{BuildError, Client, Reason, RetryPolicy, SecretValue, Setting, VaultConfig};
 
 const CA: &[u8] = include_bytes!("data/ca.pem");
 const SERVER_CERT: &[u8] = include_bytes!("data/server.pem");
@@ -150,6 +150,29 @@ async fn an_untrusted_certificate_is_refused_unless_verification_is_disabled() {
 }
 
 #[tokio::test]
+async fn the_tls_server_name_replaces_the_host_in_verification() {
+    let (dev, addr, _) = tls_vault(false).await;
+    // The certificate names localhost and 127.0.0.1; Vault is reached at 127.0.0.1.
+    let named = |name: &str| {
+        Client::builder()
+            .ca_bundle_pem(CA.to_vec())
+            .retry(RetryPolicy::none())
+            .tls_server_name(name)
+            .build()
+            .unwrap()
+    };
+    let right = named("localhost");
+    register(&right, &dev, addr);
+    assert_eq!(value(right.resolve("org_a", "a").await), "v-a");
+
+    let wrong = named("vault.example.com");
+    register(&wrong, &dev, addr);
+    let err = wrong.resolve("org_a", "a").await.unwrap_err();
+    assert_eq!(err.reason, Reason::Unreachable, "{err}");
+    assert!(err.message.contains("TLS failure"), "{err}");
+}
+
+#[tokio::test]
 async fn https_to_a_plain_http_port_is_a_tls_failure() {
     let dev = DevVault::start().unwrap();
     let client = Client::builder()
@@ -191,7 +214,13 @@ fn builder_errors_name_their_input() {
         .ca_bundle_file("/nonexistent/vault-ca.pem")
         .unwrap_err();
     assert!(
-        matches!(missing, BuildError::ReadFile { .. }),
+        matches!(
+            missing,
+            BuildError::Read {
+                setting: Setting::CaBundle,
+                ..
+            }
+        ),
         "{missing:?}"
     );
     assert!(
@@ -205,7 +234,7 @@ fn builder_errors_name_their_input() {
         .unwrap()
         .build()
         .unwrap_err();
-    assert!(matches!(err, BuildError::InvalidPem { .. }), "{err:?}");
+    assert!(matches!(err, BuildError::Invalid { .. }), "{err:?}");
     assert!(err.to_string().contains(not_pem), "{err}");
 
     let err = Client::builder()
@@ -225,5 +254,14 @@ fn builder_errors_name_their_input() {
         .client_cert_pem(CLIENT_CERT.to_vec(), SERVER_KEY.to_vec())
         .build()
         .unwrap_err();
-    assert!(matches!(err, BuildError::Tls(_)), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            BuildError::Invalid {
+                setting: Setting::ClientKey,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }

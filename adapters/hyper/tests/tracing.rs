@@ -5,7 +5,7 @@ use serde_json::json;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use vaultcred_fixtures::DevVault;
+use vaultcred_devvault::DevVault;
 use vaultcred_hyper::{Client, VaultConfig};
 
 #[derive(Clone, Default)]

@@ -3,12 +3,14 @@
 
 use serde_json::json;
 use std::time::Duration;
-use vaultcred_fixtures::DevVault;
+use vaultcred_devvault::DevVault;
 use vaultcred_hyper::{Client, Reason, RetryPolicy, SecretValue, VaultConfig, WatchEvent};
 
 fn value(event: &WatchEvent) -> String {
     let credential = match event {
-        WatchEvent::Resolved(c) | WatchEvent::Rotated { current: c, .. } => c,
+        WatchEvent::Resolved(c)
+        | WatchEvent::Recovered(c)
+        | WatchEvent::Rotated { current: c, .. } => c,
         WatchEvent::Failed(e) => panic!("unexpected failure: {e}"),
     };
     match credential.value() {

@@ -2,23 +2,24 @@
 //! [`TransportErrorKind`]. No Vault knowledge: the status and body go back to the core untouched.
 
 use http::{Request, Response};
-use std::io;
-use std::time::{Duration, Instant};
-use tracing::debug;
+use std::time::Instant;
+use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig};
 use vaultcred_core::{TransportError, TransportErrorKind};
+use vaultcred_host::{BuildError, Origin, Setting, Setup, Tls, io_kind, observe};
 
+#[derive(Clone)]
 pub(crate) struct Transport {
     agent: ureq::Agent,
     max_body_bytes: usize,
 }
 
 impl Transport {
-    pub(crate) fn new(timeout: Duration, tls: ureq::tls::TlsConfig, max_body_bytes: usize) -> Self {
+    pub(crate) fn new(setup: &Setup) -> Result<Self, BuildError> {
         // Per-phase timeouts rather than `timeout_global`: with a global (or per-call) timeout,
         // ureq 3 resolves every request on a freshly spawned thread, even an IP literal on a
         // pooled connection — 3.3× the cost of the round trip on loopback (BENCHMARKS.md, F3).
         // Each phase gets the whole timeout; the core's per-operation deadline bounds the total.
-        let phase = Some(timeout);
+        let phase = Some(setup.timeout);
         let config = ureq::Agent::config_builder()
             .timeout_connect(phase)
             .timeout_send_request(phase)
@@ -27,12 +28,12 @@ impl Transport {
             .timeout_recv_body(phase)
             .max_redirects(0) // the core reports redirects; a token never goes to another origin
             .http_status_as_error(false)
-            .tls_config(tls)
+            .tls_config(tls_config(&setup.tls)?)
             .build();
-        Transport {
+        Ok(Transport {
             agent: config.new_agent(),
-            max_body_bytes,
-        }
+            max_body_bytes: setup.max_body_bytes,
+        })
     }
 
     /// Sends one request; logs method, path (never headers), status and latency.
@@ -41,19 +42,9 @@ impl Transport {
         request: Request<Vec<u8>>,
     ) -> Result<Response<Vec<u8>>, TransportError> {
         let started = Instant::now();
-        let method = request.method().clone();
-        let path = request.uri().path().to_owned();
+        let (method, path) = (request.method().clone(), request.uri().path().to_owned());
         let result = self.exchange(request);
-        let latency_ms = started.elapsed().as_millis();
-        match &result {
-            Ok(r) => {
-                let status = r.status().as_u16();
-                debug!(target: "vaultcred", %method, %path, status, latency_ms, "vault http exchange");
-            }
-            Err(e) => {
-                debug!(target: "vaultcred", %method, %path, error = %e, latency_ms, "vault http exchange failed");
-            }
-        }
+        observe::exchange(&method, &path, started, &result);
         result
     }
 
@@ -77,6 +68,31 @@ impl Transport {
     }
 }
 
+/// ureq's TLS settings from the checked ones (the server name is refused before this).
+fn tls_config(tls: &Tls) -> Result<TlsConfig, BuildError> {
+    let certs =
+        |chain: &[rustls::pki_types::CertificateDer<'static>]| -> Vec<Certificate<'static>> {
+            chain
+                .iter()
+                .map(|c| Certificate::from_der(c).to_owned())
+                .collect()
+        };
+    let mut config = TlsConfig::builder().disable_verification(!tls.verify);
+    if let Some(roots) = &tls.roots {
+        config = config.root_certs(RootCerts::new_with_certs(&certs(roots)));
+    }
+    if let Some(auth) = &tls.client_auth {
+        // Already loaded by rustls in vaultcred-host; ureq would panic on a key it cannot load.
+        let key = PrivateKey::from_pem(&auth.key_pem).map_err(|e| BuildError::Invalid {
+            setting: Setting::ClientKey,
+            origin: Origin::Method("build"),
+            problem: format!("ureq cannot load the client key ({e})"),
+        })?;
+        config = config.client_cert(Some(ClientCert::new_with_certs(&certs(&auth.chain), key)));
+    }
+    Ok(config.build())
+}
+
 /// Maps a ureq error to the core's kinds. The detail is ureq's own text, which names no header.
 pub(crate) fn classify(error: ureq::Error) -> TransportError {
     use TransportErrorKind as K;
@@ -94,33 +110,10 @@ pub(crate) fn classify(error: ureq::Error) -> TransportError {
     TransportError::new(kind, error.to_string())
 }
 
-fn io_kind(e: &io::Error) -> TransportErrorKind {
-    use TransportErrorKind as K;
-    // rustls reports handshake and certificate failures as `InvalidData` wrapping its error.
-    if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
-        return K::Tls;
-    }
-    match e.kind() {
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => K::TimedOut,
-        io::ErrorKind::ConnectionRefused
-        | io::ErrorKind::HostUnreachable
-        | io::ErrorKind::NetworkUnreachable
-        | io::ErrorKind::NetworkDown
-        | io::ErrorKind::AddrNotAvailable => K::Refused,
-        io::ErrorKind::UnexpectedEof
-        | io::ErrorKind::ConnectionReset
-        | io::ErrorKind::ConnectionAborted
-        | io::ErrorKind::BrokenPipe
-        | io::ErrorKind::NotConnected => K::Closed,
-        // std reports a failed DNS lookup with an uncategorised kind and this text.
-        _ if e.to_string().contains("failed to lookup address") => K::Refused,
-        _ => K::Other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io;
 
     #[test]
     fn io_errors_map_to_kinds() {

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use vaultcred_ureq::{
-    BuildError, Client, ClientBuilder, Reason, RetryPolicy, SecretValue, VaultConfig,
+    BuildError, Client, ClientBuilder, Origin, Reason, RetryPolicy, SecretValue, Setting,
+    VaultConfig,
 };
 
 const KV_BODY: &str = r#"{"request_id":"r","lease_id":"","renewable":false,"lease_duration":0,"data":{"data":{"value":"tls-ok"},"metadata":{"created_time":"2024-05-02T09:30:12Z","custom_metadata":null,"deletion_time":"","destroyed":false,"version":1}},"wrap_info":null,"warnings":null,"auth":null,"mount_type":"kv"}"#;
@@ -164,7 +165,13 @@ fn mutual_tls_presents_the_client_certificate() {
 fn bad_tls_material_is_refused_at_build() {
     let missing = file("no-such-ca.pem");
     let err = Client::builder().ca_bundle_file(&missing).unwrap_err();
-    assert!(matches!(err, BuildError::ReadCaBundle { .. }));
+    assert!(matches!(
+        err,
+        BuildError::Read {
+            setting: Setting::CaBundle,
+            ..
+        }
+    ));
     assert!(err.to_string().contains("no-such-ca.pem"), "{err}");
 
     let key_as_bundle = file("client.key.pem");
@@ -182,7 +189,14 @@ fn bad_tls_material_is_refused_at_build() {
         .build()
         .unwrap_err();
     assert!(
-        matches!(err, BuildError::InvalidCaBundle { ref origin, .. } if origin == "ca_bundle_pem"),
+        matches!(
+            err,
+            BuildError::Invalid {
+                setting: Setting::CaBundle,
+                origin: Origin::Method("ca_bundle_pem"),
+                ..
+            }
+        ),
         "{err}"
     );
 
@@ -190,17 +204,44 @@ fn bad_tls_material_is_refused_at_build() {
         .client_cert_pem(read("client.pem"), read("other.key.pem"))
         .build()
         .unwrap_err();
-    assert!(matches!(err, BuildError::InvalidClientCert { .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            BuildError::Invalid {
+                setting: Setting::ClientCert | Setting::ClientKey,
+                ..
+            }
+        ),
+        "{err}"
+    );
     let err = Client::builder()
         .client_cert_pem(read("client.pem"), Vec::new())
         .build()
         .unwrap_err();
-    assert!(matches!(err, BuildError::InvalidClientCert { .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            BuildError::Invalid {
+                setting: Setting::ClientCert | Setting::ClientKey,
+                ..
+            }
+        ),
+        "{err}"
+    );
     let err = Client::builder()
         .client_cert_pem(Vec::new(), read("client.key.pem"))
         .build()
         .unwrap_err();
-    assert!(matches!(err, BuildError::InvalidClientCert { .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            BuildError::Invalid {
+                setting: Setting::ClientCert | Setting::ClientKey,
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(!err.to_string().contains("PRIVATE KEY"), "{err}");
 
     Client::builder()
@@ -208,4 +249,23 @@ fn bad_tls_material_is_refused_at_build() {
         .client_cert_pem(read("client.pem"), read("client.key.pem"))
         .build()
         .unwrap();
+}
+
+#[test]
+fn tls_server_name_is_refused_not_ignored() {
+    let err = Client::builder()
+        .tls_server_name("localhost")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            BuildError::Unsupported {
+                setting: Setting::TlsServerName,
+                client: "vaultcred-ureq",
+                ..
+            }
+        ),
+        "{err}"
+    );
 }

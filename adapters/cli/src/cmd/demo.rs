@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use vaultcred_core::VaultConfig;
-use vaultcred_fixtures::DevVault;
+use vaultcred_devvault::DevVault;
 use vaultcred_ureq::Client;
 
 use crate::cmd::devsetup;

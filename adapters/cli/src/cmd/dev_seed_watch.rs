@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use serde_json::Value;
-use vaultcred_fixtures::DevVault;
+use vaultcred_devvault::DevVault;
 
 use crate::cmd::dev_seed::{Seed, load_seed};
 

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::mpsc;
 
 use serde_json::Value;
-use vaultcred_fixtures::{DevVault, DevVaultOptions};
+use vaultcred_devvault::{DevVault, DevVaultOptions};
 
 use crate::cli::{DevServerAction, DevServerArgs};
 use crate::cmd::dev_seed::{Seed, load_seed};

@@ -4,8 +4,8 @@ use std::io::Read as _;
 use std::path::Path;
 
 use vaultcred_core::VaultConfig;
+use vaultcred_core::envelope::{self, EnvelopeKey};
 use vaultcred_core::path::validate_segment;
-use vaultcred_core::seal::{self, SealKey};
 
 use crate::cli::{OpenArgs, SealArgs};
 use crate::conn::{self, KEY_ENV};
@@ -20,7 +20,7 @@ pub(crate) fn run_seal(args: &SealArgs) -> Result<u8, Failure> {
     let mut nonce = [0u8; 12];
     getrandom::fill(&mut nonce)
         .map_err(|e| Failure::failed(format!("cannot draw a random nonce: {e}")))?;
-    let envelope = seal::seal(&input, &args.org, &key, nonce);
+    let envelope = envelope::encrypt(&input, &args.org, &key, nonce);
     println!("{envelope}");
     Ok(EXIT_OK)
 }
@@ -44,7 +44,7 @@ fn validate_org(org: &str) -> Result<(), Failure> {
     validate_segment("orgId", org).map_err(|e| Failure::usage(format!("--org: {e}")))
 }
 
-fn require_key(key_file: Option<&Path>) -> Result<SealKey, Failure> {
+fn require_key(key_file: Option<&Path>) -> Result<EnvelopeKey, Failure> {
     conn::load_key(key_file)?
         .ok_or_else(|| Failure::usage(format!("give --key-file FILE or set {KEY_ENV}")))
 }
