@@ -13,6 +13,7 @@ pub fn timed_out(limit: std::time::Duration) -> vaultcred_core::TransportError {
 /// The kind of an I/O failure (a TLS failure hidden inside is `Tls`).
 pub fn io_kind(e: &io::Error) -> TransportErrorKind {
     use TransportErrorKind as K;
+    // rustls reports handshake and certificate failures as `InvalidData` wrapping its error.
     if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
         return K::Tls;
     }
@@ -26,7 +27,10 @@ pub fn io_kind(e: &io::Error) -> TransportErrorKind {
         io::ErrorKind::UnexpectedEof
         | io::ErrorKind::ConnectionReset
         | io::ErrorKind::ConnectionAborted
-        | io::ErrorKind::BrokenPipe => K::Closed,
+        | io::ErrorKind::BrokenPipe
+        | io::ErrorKind::NotConnected => K::Closed,
+        // std reports a failed DNS lookup with an uncategorised kind and this text.
+        _ if e.to_string().contains("failed to lookup address") => K::Refused,
         _ => K::Other,
     }
 }
