@@ -123,7 +123,61 @@ fn dropped_login_tokens_are_revoked_but_token_mode_tokens_never<H: Host>() {
     assert_eq!(revocations(), 3);
 }
 
+/// The roleId of an org's AppRole role in `w`.
+fn role_id(w: &World, org: &str) -> String {
+    let text = std::fs::read_to_string(w.dir.join(format!("{org}.approle"))).unwrap();
+    text.lines().next().unwrap().to_owned()
+}
+
+fn a_wrapped_secret_id_is_looked_up_unwrapped_once_and_logged_in_with<H: Host>() {
+    let mut w = World::new(LONG);
+    let wrapping = w
+        .dev
+        .wrapped_secret_id("role-org_a", Duration::from_secs(120));
+    w.canaries.push(wrapping.clone());
+    let config =
+        VaultConfig::approle_wrapped(&w.dev.url(), "secret", &role_id(&w, "org_a"), &wrapping)
+            .unwrap();
+    let h = H::build(&Options::default());
+    h.register("org_a", config.clone());
+    w.checked(h.resolve("org_a", "api-key")).unwrap();
+    assert_eq!(w.dev.count("POST", "/v1/sys/wrapping/lookup"), 1);
+    assert_eq!(w.dev.count("POST", "/v1/sys/wrapping/unwrap"), 1);
+    assert_eq!(w.dev.count("POST", "/v1/auth/approle/login"), 1);
+    // Another host given the same (now used) wrapping token: auth_failed, saying what to do.
+    let other = H::build(&Options::default());
+    other.register("org_a", config);
+    let e = other.resolve("org_a", "api-key").unwrap_err();
+    assert_eq!(e.reason, Reason::AuthFailed);
+    assert!(e.message.contains("deliver a new one"), "{}", e.message);
+    assert!(!e.message.contains(&wrapping));
+}
+
+fn a_tampered_wrapping_token_is_refused_and_not_unwrapped<H: Host>() {
+    let mut w = World::new(LONG);
+    let data = serde_json::json!({"secret_id": "planted-secret-id"});
+    let wrapping = w
+        .dev
+        .wrap_data("sys/wrapping/wrap", data, Duration::from_secs(120));
+    w.canaries.push(wrapping.clone());
+    let config =
+        VaultConfig::approle_wrapped(&w.dev.url(), "secret", &role_id(&w, "org_a"), &wrapping)
+            .unwrap();
+    let h = H::build(&Options::default());
+    h.register("org_a", config);
+    let e = h.resolve("org_a", "api-key").unwrap_err();
+    assert_eq!(e.reason, Reason::AuthFailed);
+    assert!(e.message.contains("tampered"), "{}", e.message);
+    assert_eq!(w.dev.count("POST", "/v1/sys/wrapping/unwrap"), 0);
+    assert!(
+        w.dev.is_token_valid(&wrapping),
+        "the lookup does not use the token up"
+    );
+}
+
 vaultcred_tests::conformance!(
+    a_wrapped_secret_id_is_looked_up_unwrapped_once_and_logged_in_with,
+    a_tampered_wrapping_token_is_refused_and_not_unwrapped,
     denied_kinds_cost_no_login_and_no_secret_id_use,
     ten_health_checks_log_in_at_most_once,
     a_wrong_mount_is_mount_not_found,

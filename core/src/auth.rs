@@ -55,6 +55,7 @@ fn json_body(body: &impl serde::Serialize) -> Vec<u8> {
 
 pub(crate) fn approle_request(
     config: &VaultConfig,
+    auth_mount: &str,
     role_id: &SecretString,
     secret_id: &SecretString,
 ) -> Request<Vec<u8>> {
@@ -62,17 +63,13 @@ pub(crate) fn approle_request(
         role_id: role_id.expose(),
         secret_id: secret_id.expose(),
     };
-    build_request(
-        config,
-        Method::POST,
-        APPROLE_LOGIN_PATH,
-        None,
-        Some(json_body(&body)),
-    )
+    let path = format!("auth/{auth_mount}/login");
+    build_request(config, Method::POST, &path, None, Some(json_body(&body)))
 }
 
 pub(crate) fn kubernetes_request(
     config: &VaultConfig,
+    auth_mount: &str,
     role: &str,
     jwt: &SecretString,
 ) -> Request<Vec<u8>> {
@@ -80,12 +77,35 @@ pub(crate) fn kubernetes_request(
         role,
         jwt: jwt.expose(),
     };
+    let path = format!("auth/{auth_mount}/login");
+    build_request(config, Method::POST, &path, None, Some(json_body(&body)))
+}
+
+/// `sys/wrapping/lookup` of a wrapping token (sent in the body, no client token: the endpoint
+/// is unauthenticated, and a lookup does not use the token up).
+pub(crate) fn wrapping_lookup_request(
+    config: &VaultConfig,
+    wrapping: &SecretString,
+) -> Request<Vec<u8>> {
+    let body = json_body(&serde_json::json!({ "token": wrapping.expose() }));
     build_request(
         config,
         Method::POST,
-        KUBERNETES_LOGIN_PATH,
+        "sys/wrapping/lookup",
         None,
-        Some(json_body(&body)),
+        Some(body),
+    )
+}
+
+/// `sys/wrapping/unwrap` with the wrapping token as the client token (and not in the body too:
+/// using it twice would revoke it).
+pub(crate) fn unwrap_request(config: &VaultConfig, wrapping: &SecretString) -> Request<Vec<u8>> {
+    build_request(
+        config,
+        Method::POST,
+        "sys/wrapping/unwrap",
+        Some(wrapping),
+        None,
     )
 }
 

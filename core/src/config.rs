@@ -17,7 +17,7 @@ use std::fmt;
 pub const DEFAULT_JWT_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
 /// The fields a config may have, in the order problems are reported.
-pub const FIELDS: [&str; 10] = [
+pub const FIELDS: [&str; 12] = [
     "addr",
     "namespace",
     "mount",
@@ -25,8 +25,10 @@ pub const FIELDS: [&str; 10] = [
     "token",
     "roleId",
     "secretId",
+    "wrappedSecretId",
     "role",
     "jwtPath",
+    "authMount",
     "pathTemplate",
 ];
 
@@ -42,8 +44,11 @@ pub enum Auth {
     AppRole {
         /// The AppRole role ID (not secret, but not printed either).
         role_id: SecretString,
-        /// The AppRole secret ID.
-        secret_id: SecretString,
+        /// The AppRole secret ID, plain or response-wrapped.
+        secret_id: AppRoleSecret,
+        /// The AppRole auth mount (`authMount`, default `approle`): logins go to
+        /// `auth/{auth_mount}/login`.
+        auth_mount: String,
     },
     /// Kubernetes login with a ServiceAccount JWT read from a file (`authMode: "kubernetes"`).
     Kubernetes {
@@ -51,7 +56,38 @@ pub enum Auth {
         role: String,
         /// Path of the JWT file, re-read at every login.
         jwt_path: String,
+        /// The Kubernetes auth mount (`authMount`, default `kubernetes`).
+        auth_mount: String,
     },
+}
+
+/// An AppRole secretId as the config gives it.
+#[derive(Clone, PartialEq, Eq)]
+pub enum AppRoleSecret {
+    /// The secretId itself (`secretId`).
+    Plain(SecretString),
+    /// A response-wrapping token holding the secretId (`wrappedSecretId`): unwrapped once, at
+    /// the first login, after checking it was created for an AppRole secret-id; the secretId
+    /// then lives only in memory.
+    Wrapped(SecretString),
+}
+
+impl AppRoleSecret {
+    /// The secret the config holds: the secretId, or the wrapping token.
+    pub fn secret(&self) -> &SecretString {
+        match self {
+            AppRoleSecret::Plain(s) | AppRoleSecret::Wrapped(s) => s,
+        }
+    }
+}
+
+impl fmt::Debug for AppRoleSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppRoleSecret::Plain(_) => f.write_str("Plain([redacted])"),
+            AppRoleSecret::Wrapped(_) => f.write_str("Wrapped([redacted])"),
+        }
+    }
 }
 
 impl Auth {
@@ -69,13 +105,25 @@ impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Auth::Token { .. } => f.write_str("Token { token: [redacted] }"),
-            Auth::AppRole { .. } => {
-                f.write_str("AppRole { role_id: [redacted], secret_id: [redacted] }")
-            }
-            Auth::Kubernetes { role, jwt_path } => f
+            Auth::AppRole {
+                secret_id,
+                auth_mount,
+                ..
+            } => f
+                .debug_struct("AppRole")
+                .field("role_id", &"[redacted]")
+                .field("secret_id", secret_id)
+                .field("auth_mount", auth_mount)
+                .finish(),
+            Auth::Kubernetes {
+                role,
+                jwt_path,
+                auth_mount,
+            } => f
                 .debug_struct("Kubernetes")
                 .field("role", role)
                 .field("jwt_path", jwt_path)
+                .field("auth_mount", auth_mount)
                 .finish(),
         }
     }
@@ -173,6 +221,36 @@ impl VaultConfig {
         VaultConfig::from_value(&v)
     }
 
+    /// An AppRole config whose secretId arrives response-wrapped (`wrappedSecretId`).
+    pub fn approle_wrapped(
+        addr: &str,
+        mount: &str,
+        role_id: &str,
+        wrapping_token: &str,
+    ) -> Result<VaultConfig, ConfigError> {
+        VaultConfig::from_value(&serde_json::json!({
+            "addr": addr, "mount": mount, "authMode": "approle",
+            "roleId": role_id, "wrappedSecretId": wrapping_token
+        }))
+    }
+
+    /// Returns this config with its auth method at a custom mount (`authMount`), e.g.
+    /// `approle-eu` or `kubernetes/cluster-2`. Refused in token mode.
+    pub fn with_auth_mount(mut self, auth_mount: &str) -> Result<VaultConfig, ConfigError> {
+        let checked = crate::path::validate_mount(auth_mount)
+            .map_err(|m| ConfigError::single("authMount", m))?;
+        match &mut self.auth {
+            Auth::AppRole { auth_mount, .. } | Auth::Kubernetes { auth_mount, .. } => {
+                *auth_mount = checked;
+            }
+            Auth::Token { .. } => {
+                let why = "applies only to authMode \"approle\" or \"kubernetes\"";
+                return Err(ConfigError::single("authMount", why));
+            }
+        }
+        Ok(self)
+    }
+
     /// Returns this config with a Vault Enterprise namespace.
     pub fn with_namespace(mut self, namespace: &str) -> Result<VaultConfig, ConfigError> {
         self.namespace = Some(
@@ -240,13 +318,30 @@ impl VaultConfig {
             Auth::Token { token } => {
                 m.insert("token".into(), show(token));
             }
-            Auth::AppRole { role_id, secret_id } => {
+            Auth::AppRole {
+                role_id,
+                secret_id,
+                auth_mount,
+            } => {
                 m.insert("roleId".into(), role_id.expose().into());
-                m.insert("secretId".into(), show(secret_id));
+                match secret_id {
+                    AppRoleSecret::Plain(s) => m.insert("secretId".into(), show(s)),
+                    AppRoleSecret::Wrapped(s) => m.insert("wrappedSecretId".into(), show(s)),
+                };
+                if auth_mount != "approle" {
+                    m.insert("authMount".into(), auth_mount.clone().into());
+                }
             }
-            Auth::Kubernetes { role, jwt_path } => {
+            Auth::Kubernetes {
+                role,
+                jwt_path,
+                auth_mount,
+            } => {
                 m.insert("role".into(), role.clone().into());
                 m.insert("jwtPath".into(), jwt_path.clone().into());
+                if auth_mount != "kubernetes" {
+                    m.insert("authMount".into(), auth_mount.clone().into());
+                }
             }
         }
         if let Some(t) = &self.template_text {
@@ -281,7 +376,8 @@ mod tests {
             k.auth(),
             &Auth::Kubernetes {
                 role: "r".into(),
-                jwt_path: DEFAULT_JWT_PATH.into()
+                jwt_path: DEFAULT_JWT_PATH.into(),
+                auth_mount: "kubernetes".into(),
             }
         );
         let a = VaultConfig::from_json(br#"{"addr":"https://vault.example.com:8200/prefix","namespace":"team-a/","mount":"secret","authMode":"approle","roleId":"r","secretId":"s","pathTemplate":"{mount}/data/{orgId}/{kind}"}"#).unwrap();

@@ -145,7 +145,7 @@ pub mod secret;
 pub mod watch;
 pub mod wire;
 
-pub use config::{Auth, VaultConfig};
+pub use config::{AppRoleSecret, Auth, VaultConfig};
 pub use credential::{Credential, HealthError, HealthReport, RotationEvent};
 pub use error::{
     ConfigError, ConfigProblem, CredentialNotFound, Reason, RegisterError, SegmentError,

@@ -117,6 +117,8 @@ pub(crate) struct Provider {
     pub login_failure: Option<(u64, Reason, String)>,
     /// The last JWT read, kept only to scrub it from messages.
     pub last_jwt: Option<SecretString>,
+    /// The secretId unwrapped from the config's `wrappedSecretId` (memory only).
+    pub unwrapped_secret_id: Option<SecretString>,
     pub cache: HashMap<String, Arc<Credential>, Hasher>,
     /// Kinds Vault's ACL denied recently: (until when, the message), so a hot loop of denied
     /// resolves costs no request each time (see [`DENIED_FOR_MS`]).
@@ -136,6 +138,7 @@ impl Provider {
             flight: None,
             login_failure: None,
             last_jwt: None,
+            unwrapped_secret_id: None,
             cache: HashMap::with_hasher(hasher.clone()),
             denied: HashMap::with_hasher(hasher),
         }
@@ -169,8 +172,10 @@ impl Provider {
         let mut secrets: Vec<&SecretString> = Vec::with_capacity(5 + self.cache.len());
         match &self.config.auth {
             Auth::Token { token } => secrets.push(token),
-            Auth::AppRole { role_id, secret_id } => {
-                secrets.push(secret_id);
+            Auth::AppRole {
+                role_id, secret_id, ..
+            } => {
+                secrets.push(secret_id.secret());
                 secrets.push(role_id);
             }
             Auth::Kubernetes { .. } => {}
@@ -180,6 +185,9 @@ impl Provider {
         }
         if let Some(j) = &self.last_jwt {
             secrets.push(j);
+        }
+        if let Some(s) = &self.unwrapped_secret_id {
+            secrets.push(s);
         }
         if let Some(e) = extra {
             secrets.push(e);

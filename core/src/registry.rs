@@ -42,6 +42,17 @@ impl Default for RegistryOptions {
     }
 }
 
+/// The wrapping token of a config's wrapped secretId, if it has one.
+fn wrapping_token(config: &VaultConfig) -> Option<&crate::SecretString> {
+    match config.auth() {
+        crate::config::Auth::AppRole {
+            secret_id: crate::config::AppRoleSecret::Wrapped(token),
+            ..
+        } => Some(token),
+        _ => None,
+    }
+}
+
 /// Every org's provider, and the entry points a host drives.
 ///
 /// Nothing auto-registers: an org is resolvable only after [`Registry::register`]. Registering an
@@ -161,10 +172,15 @@ impl Registry {
     pub fn register(&mut self, org_id: &str, config: VaultConfig) -> Result<(), RegisterError> {
         validate_segment("orgId", org_id)?;
         let generation = self.ids.next();
-        let old = self.orgs.insert(
-            org_id.to_owned(),
-            Provider::new(config, generation, self.hasher.clone()),
-        );
+        let mut provider = Provider::new(config, generation, self.hasher.clone());
+        // The same wrapped secretId again (a reload of the same config row): its wrapping
+        // token is used up, the secretId unwrapped from it is carried over.
+        if let Some(old) = self.orgs.get(org_id)
+            && wrapping_token(&old.config) == wrapping_token(&provider.config)
+        {
+            provider.unwrapped_secret_id = old.unwrapped_secret_id.clone();
+        }
+        let old = self.orgs.insert(org_id.to_owned(), provider);
         if let Some(old) = old {
             self.retire(old);
         }

@@ -229,3 +229,145 @@ fn shutdown_revokes_every_login_token() {
     h.resolve(ORG, KIND).unwrap();
     assert!(h.replay.is_finished());
 }
+
+const LOOKUP_WRAP: &str = "/v1/sys/wrapping/lookup";
+const UNWRAP: &str = "/v1/sys/wrapping/unwrap";
+const WRAPPING: &str = "hvs.CAESIB6yq5nF1n9yWz3b1XjJ3o2s0kL4m8u7QvRt2pAcD9eFGh4KHGh2cy5";
+
+fn wrapped(auth_mount: Option<&str>) -> Registry {
+    let mut r = Registry::new();
+    let mut config = VaultConfig::approle_wrapped(ADDR, "secret", "role-id-1", WRAPPING).unwrap();
+    if let Some(m) = auth_mount {
+        config = config.with_auth_mount(m).unwrap();
+    }
+    r.register(ORG, config).unwrap();
+    r
+}
+
+fn created_at(path: &str) -> vaultcred_fixtures::Reply {
+    reply(
+        200,
+        &format!(
+            r#"{{"data":{{"creation_path":"{path}","creation_time":"2026-11-29T06:00:00Z","creation_ttl":120}}}}"#
+        ),
+    )
+}
+
+#[test]
+fn a_wrapped_secret_id_is_looked_up_unwrapped_once_and_logged_in_with() {
+    let replay = Replay::new()
+        .then(
+            Method::POST,
+            LOOKUP_WRAP,
+            created_at("auth/approle/role/my-app/secret-id"),
+            "lookup",
+        )
+        .recorded(&fixture("unwrap_secret_id_200"))
+        .recorded(&fixture("approle_login_200"))
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
+        // Much later: a new login (not renewable here) reuses the unwrapped secretId.
+        .recorded(&fixture("approle_login_200"))
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
+    let mut h = Harness::new(wrapped(None), replay);
+    h.resolve(ORG, KIND).unwrap();
+    let sent = h.replay.sent();
+    assert_eq!(paths(&h)[..4], [LOOKUP_WRAP, UNWRAP, LOGIN, KV_PATH]);
+    // The lookup carries the wrapping token in its body only; the unwrap as the client token only.
+    assert!(sent[0].headers().get("x-vault-token").is_none());
+    assert_eq!(sent[1].headers()["x-vault-token"], WRAPPING);
+    assert!(sent[1].body().is_empty());
+    let login: serde_json::Value = serde_json::from_slice(sent[2].body()).unwrap();
+    assert_eq!(login["secret_id"], "841771dc-11c9-bbc7-bcac-6a3945a69cd9");
+    // Re-registering the same config keeps the unwrapped secretId (the token is used up).
+    h.registry
+        .register(
+            ORG,
+            VaultConfig::approle_wrapped(ADDR, "secret", "role-id-1", WRAPPING).unwrap(),
+        )
+        .unwrap();
+    h.resolve(ORG, KIND).unwrap();
+    assert_eq!(paths(&h)[4..], [LOGIN, KV_PATH]);
+    insta::assert_snapshot!("wrapped_secret_id", h.transcript());
+}
+
+#[test]
+fn a_wrapping_token_made_for_something_else_is_refused_and_not_unwrapped() {
+    for path in [
+        "sys/wrapping/wrap",
+        "auth/approle/role/my-app/role-id",
+        "auth/other/role/x/secret-id",
+    ] {
+        let replay = Replay::new().then(Method::POST, LOOKUP_WRAP, created_at(path), "lookup");
+        let mut h = Harness::new(wrapped(None), replay);
+        let e = h.resolve(ORG, KIND).unwrap_err();
+        assert_eq!(e.reason, Reason::AuthFailed, "{path}");
+        assert!(e.message.contains("tampered"), "{}", e.message);
+        assert_eq!(paths(&h), [LOOKUP_WRAP], "no unwrap for {path}");
+    }
+}
+
+#[test]
+fn a_used_up_wrapping_token_says_what_to_do_and_an_unwrap_is_never_retried() {
+    let invalid = fixture("unwrap_invalid_400");
+    let replay = Replay::new().recorded_at(&invalid, LOOKUP_WRAP);
+    let mut h = Harness::new(wrapped(None), replay);
+    let e = h.resolve(ORG, KIND).unwrap_err();
+    assert_eq!(e.reason, Reason::AuthFailed);
+    assert!(e.message.contains("deliver a new one"), "{}", e.message);
+    assert!(e.message.contains("someone else"), "{}", e.message);
+    // An unwrap that fails in transit is not retried, even with retries left.
+    let replay = Replay::new()
+        .then(
+            Method::POST,
+            LOOKUP_WRAP,
+            created_at("auth/approle/role/my-app/secret-id"),
+            "lookup",
+        )
+        .then(
+            Method::POST,
+            UNWRAP,
+            reply(502, r#"{"errors":["bad gateway"]}"#),
+            "502",
+        );
+    let mut h = Harness::new(wrapped(None), replay);
+    let e = h.resolve(ORG, KIND).unwrap_err();
+    assert!(e.message.contains("not retried"), "{}", e.message);
+    assert_eq!(paths(&h), [LOOKUP_WRAP, UNWRAP]);
+    assert!(!format!("{e:?}").contains(WRAPPING));
+}
+
+#[test]
+fn a_custom_auth_mount_is_where_logins_and_creation_paths_are() {
+    let replay = Replay::new()
+        .then(
+            Method::POST,
+            LOOKUP_WRAP,
+            created_at("auth/approle-eu/role/my-app/secret-id"),
+            "lookup",
+        )
+        .recorded(&fixture("unwrap_secret_id_200"))
+        .recorded_at(&fixture("approle_login_200"), "/v1/auth/approle-eu/login")
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
+    let mut h = Harness::new(wrapped(Some("approle-eu")), replay);
+    h.resolve(ORG, KIND).unwrap();
+    assert!(h.replay.is_finished());
+    let mut k = Registry::new();
+    let config = VaultConfig::kubernetes(ADDR, "secret", "r", Some("/jwt"))
+        .unwrap()
+        .with_auth_mount("kubernetes/cluster-2")
+        .unwrap();
+    k.register(ORG, config).unwrap();
+    let replay = Replay::new()
+        .recorded_at(
+            &fixture("kubernetes_login_200"),
+            "/v1/auth/kubernetes/cluster-2/login",
+        )
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
+    let mut h = Harness::new(k, replay);
+    h.files.insert(
+        std::path::PathBuf::from("/jwt"),
+        Ok(b"eyJhbGciOiJSUzI1NiJ9.eyJ4IjoxfQ.c2ln".to_vec()),
+    );
+    h.resolve(ORG, KIND).unwrap();
+    assert!(h.replay.is_finished());
+}

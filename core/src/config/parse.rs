@@ -2,7 +2,7 @@
 //! and untyped, unknown fields collected), then [`validate`] checks each field and reports every
 //! problem at once, in field order, naming the field and never echoing a secret.
 
-use super::{Auth, DEFAULT_JWT_PATH, FIELDS, VaultConfig};
+use super::{AppRoleSecret, Auth, DEFAULT_JWT_PATH, FIELDS, VaultConfig};
 use crate::error::{ConfigError, ConfigProblem};
 use crate::path::{PathTemplate, validate_mount};
 use crate::secret::SecretString;
@@ -23,8 +23,10 @@ struct RawConfig {
     token: Option<Value>,
     role_id: Option<Value>,
     secret_id: Option<Value>,
+    wrapped_secret_id: Option<Value>,
     role: Option<Value>,
     jwt_path: Option<Value>,
+    auth_mount: Option<Value>,
     path_template: Option<Value>,
     #[serde(flatten)]
     unknown: Map<String, Value>,
@@ -216,8 +218,10 @@ fn validate(value: &Value, mut problems: Vec<ConfigProblem>) -> Result<VaultConf
     let token = Text::read("token", raw.token, p);
     let role_id = Text::read("roleId", raw.role_id, p);
     let secret_id = Text::read("secretId", raw.secret_id, p);
+    let wrapped = Text::read("wrappedSecretId", raw.wrapped_secret_id, p);
     let role = Text::read("role", raw.role, p);
     let jwt_path = Text::read("jwtPath", raw.jwt_path, p);
+    let auth_mount = Text::read("authMount", raw.auth_mount, p);
     let template = Text::read("pathTemplate", raw.path_template, p);
 
     let out_addr = match addr {
@@ -250,15 +254,51 @@ fn validate(value: &Value, mut problems: Vec<ConfigProblem>) -> Result<VaultConf
         ),
         Text::Invalid => None,
         Text::Given(mode) => match mode.as_str() {
-            "token" => secret(p, "token", token, "token").map(|token| Auth::Token { token }),
+            "token" => {
+                only_for_login_modes(p, "authMount", &auth_mount);
+                only_for_login_modes(p, "wrappedSecretId", &wrapped);
+                secret(p, "token", token, "token").map(|token| Auth::Token { token })
+            }
             "approle" => {
                 let role_id = secret(p, "roleId", role_id, "approle");
-                let secret_id = secret(p, "secretId", secret_id, "approle");
-                role_id
-                    .zip(secret_id)
-                    .map(|(role_id, secret_id)| Auth::AppRole { role_id, secret_id })
+                let secret_id = match (secret_id, wrapped) {
+                    (Text::Absent, Text::Given(w)) => {
+                        secret(p, "wrappedSecretId", Text::Given(w), "approle")
+                            .map(AppRoleSecret::Wrapped)
+                    }
+                    (Text::Given(_), Text::Given(_) | Text::Invalid) => {
+                        p.push(problem(
+                            "wrappedSecretId",
+                            "give either secretId or wrappedSecretId, not both",
+                        ));
+                        None
+                    }
+                    (s, _) => secret(p, "secretId", s, "approle").map(AppRoleSecret::Plain),
+                };
+                let auth_mount = auth_mount_or(p, auth_mount, "approle");
+                match (role_id, secret_id, auth_mount) {
+                    (Some(role_id), Some(secret_id), Some(auth_mount)) => Some(Auth::AppRole {
+                        role_id,
+                        secret_id,
+                        auth_mount,
+                    }),
+                    _ => None,
+                }
             }
-            "kubernetes" => kubernetes(p, role, jwt_path),
+            "kubernetes" => {
+                only_for_login_modes(p, "wrappedSecretId", &wrapped);
+                let auth_mount = auth_mount_or(p, auth_mount, "kubernetes");
+                kubernetes(p, role, jwt_path)
+                    .zip(auth_mount)
+                    .map(|(auth, mount)| match auth {
+                        Auth::Kubernetes { role, jwt_path, .. } => Auth::Kubernetes {
+                            role,
+                            jwt_path,
+                            auth_mount: mount,
+                        },
+                        other => other,
+                    })
+            }
             other => {
                 p.push(problem(
                     "authMode",
@@ -304,6 +344,29 @@ fn validate(value: &Value, mut problems: Vec<ConfigProblem>) -> Result<VaultConf
             }
             Err(ConfigError { problems })
         }
+    }
+}
+
+/// `authMount`: a mount path (default `default` for the mode).
+fn auth_mount_or(problems: &mut Vec<ConfigProblem>, text: Text, default: &str) -> Option<String> {
+    match text {
+        Text::Absent => Some(default.to_owned()),
+        Text::Invalid => None,
+        Text::Given(m) => validate_mount(&m)
+            .map_err(|msg| problems.push(problem("authMount", msg)))
+            .ok(),
+    }
+}
+
+/// A field that only AppRole or Kubernetes configs may have.
+fn only_for_login_modes(problems: &mut Vec<ConfigProblem>, field: &str, text: &Text) {
+    if matches!(text, Text::Given(_)) {
+        let why = if field == "wrappedSecretId" {
+            "applies only to authMode \"approle\""
+        } else {
+            "applies only to authMode \"approle\" or \"kubernetes\""
+        };
+        problems.push(problem(field, why));
     }
 }
 
@@ -377,8 +440,11 @@ fn kubernetes(problems: &mut Vec<ConfigProblem>, role: Text, jwt_path: Text) -> 
         Text::Given(p) => Some(p),
         Text::Absent | Text::Invalid => Some(DEFAULT_JWT_PATH.to_owned()),
     };
-    role.zip(jwt_path)
-        .map(|(role, jwt_path)| Auth::Kubernetes { role, jwt_path })
+    role.zip(jwt_path).map(|(role, jwt_path)| Auth::Kubernetes {
+        role,
+        jwt_path,
+        auth_mount: "kubernetes".to_owned(),
+    })
 }
 
 #[cfg(test)]

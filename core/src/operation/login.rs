@@ -5,7 +5,7 @@ use super::request::{Failed, checked};
 use super::task::Task;
 use super::{Ctx, Next, Phase, Resume, Run};
 use crate::auth::{approle_request, kubernetes_request, parse_login};
-use crate::config::Auth;
+use crate::config::{AppRoleSecret, Auth};
 use crate::error::{Reason, TransportError};
 use crate::provider::{Flight, LoginToken, TokenState};
 use crate::refresh::from_ms;
@@ -121,12 +121,38 @@ impl<T: Task> Run<T> {
         if let Some(done) = self.past_deadline(ctx, now_ms, flight) {
             return done;
         }
+        let wrapped = matches!(
+            &ctx.org.config.auth,
+            Auth::AppRole {
+                secret_id: AppRoleSecret::Wrapped(_),
+                ..
+            }
+        );
+        if wrapped && ctx.org.unwrapped_secret_id.is_none() {
+            return self.send_wrap_lookup(ctx, now_ms, flight);
+        }
         let config = &ctx.org.config;
         let request = match (&config.auth, &jwt) {
-            (Auth::AppRole { role_id, secret_id }, _) => {
-                approle_request(config, role_id, secret_id)
+            (
+                Auth::AppRole {
+                    role_id,
+                    secret_id,
+                    auth_mount,
+                },
+                _,
+            ) => {
+                let secret = match (secret_id, &ctx.org.unwrapped_secret_id) {
+                    (AppRoleSecret::Wrapped(_), Some(unwrapped)) => unwrapped,
+                    (other, _) => other.secret(),
+                };
+                approle_request(config, auth_mount, role_id, secret)
             }
-            (Auth::Kubernetes { role, .. }, Some(jwt)) => kubernetes_request(config, role, jwt),
+            (
+                Auth::Kubernetes {
+                    role, auth_mount, ..
+                },
+                Some(jwt),
+            ) => kubernetes_request(config, auth_mount, role, jwt),
             // Kubernetes without a JWT read yet: read it first.
             (Auth::Kubernetes { .. }, None) => return self.begin_login(ctx, now_ms, flight),
             // Token mode never logs in; its token is in the config.

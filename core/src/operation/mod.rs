@@ -18,6 +18,7 @@ mod renew;
 mod request;
 mod resolve;
 mod task;
+mod unwrap;
 
 pub(crate) use ctx::Ctx;
 pub(crate) use health::Health;
@@ -276,6 +277,12 @@ impl<T: Task> Run<T> {
                 };
                 self.on_login_answer(&mut ctx, now_ms, login, response);
             }
+            (Input::Response(response), Phase::AwaitWrapLookup { flight }) => {
+                self.on_wrap_lookup(&mut ctx, now_ms, flight, response);
+            }
+            (Input::Response(response), Phase::AwaitUnwrap { flight }) => {
+                self.on_unwrap(&mut ctx, now_ms, flight, response);
+            }
             (Input::Response(response), Phase::AwaitRenew { flight, sent_ms }) => {
                 self.on_renew_answer(&mut ctx, now_ms, flight, sent_ms, response);
             }
@@ -334,6 +341,7 @@ impl<T: Task> Run<T> {
             Resume::AcquireToken { may_relogin } => self.acquire_token(ctx, now_ms, may_relogin),
             Resume::Login { flight } => self.begin_login(ctx, now_ms, flight),
             Resume::SendLogin { flight, jwt } => self.send_login(ctx, now_ms, flight, Some(jwt)),
+            Resume::Unwrap { flight } => self.send_unwrap(ctx, now_ms, flight),
             Resume::Renew { flight } => self.send_renew(ctx, now_ms, flight),
             Resume::Lookup { flight } => self.send_lookup(ctx, now_ms, flight),
             Resume::Request { may_relogin } => self.send_request(ctx, now_ms, may_relogin),

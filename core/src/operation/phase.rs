@@ -24,6 +24,8 @@ pub(crate) enum Resume {
         flight: Option<u64>,
         jwt: SecretString,
     },
+    /// Unwrap the config's wrapped secretId (its lookup passed), owning `flight` if any.
+    Unwrap { flight: Option<u64> },
     /// Renew the org's token (`renew-self`), owning `flight`.
     Renew { flight: u64 },
     /// Learn the token's lifetime (`lookup-self`, token mode), owning `flight`.
@@ -47,6 +49,10 @@ pub(crate) enum Phase<O> {
         /// When the login was sent: the token's lifetime counts from here.
         sent_ms: u64,
     },
+    /// The lookup of the wrapped secretId's wrapping token is out.
+    AwaitWrapLookup { flight: Option<u64> },
+    /// The unwrap of the wrapped secretId is out.
+    AwaitUnwrap { flight: Option<u64> },
     /// The `renew-self` of the org's token is out.
     AwaitRenew { flight: u64, sent_ms: u64 },
     /// The `lookup-self` of the org's token is out (token mode).
@@ -66,6 +72,8 @@ impl<O> Phase<O> {
             Phase::WaitLogin { .. } => "waiting for another login",
             Phase::AwaitJwt { .. } => "awaiting the JWT file",
             Phase::AwaitLogin { .. } => "awaiting the login answer",
+            Phase::AwaitWrapLookup { .. } => "awaiting the wrapping token lookup",
+            Phase::AwaitUnwrap { .. } => "awaiting the unwrap",
             Phase::AwaitRenew { .. } => "awaiting the token renewal",
             Phase::AwaitLookup { .. } => "awaiting the token lookup",
             Phase::AwaitAnswer { .. } => "awaiting the answer",
@@ -78,7 +86,10 @@ impl<O> Phase<O> {
     /// it ends).
     pub(super) fn flight(&self) -> Option<u64> {
         match self {
-            Phase::AwaitJwt { flight } | Phase::AwaitLogin { flight, .. } => *flight,
+            Phase::AwaitJwt { flight }
+            | Phase::AwaitLogin { flight, .. }
+            | Phase::AwaitWrapLookup { flight }
+            | Phase::AwaitUnwrap { flight } => *flight,
             Phase::AwaitRenew { flight, .. } | Phase::AwaitLookup { flight, .. } => Some(*flight),
             Phase::Ready(resume) | Phase::Backoff { then: resume, .. } => resume.flight(),
             _ => None,
@@ -89,7 +100,9 @@ impl<O> Phase<O> {
 impl Resume {
     fn flight(&self) -> Option<u64> {
         match self {
-            Resume::Login { flight } | Resume::SendLogin { flight, .. } => *flight,
+            Resume::Login { flight }
+            | Resume::SendLogin { flight, .. }
+            | Resume::Unwrap { flight } => *flight,
             Resume::Renew { flight } | Resume::Lookup { flight } => Some(*flight),
             _ => None,
         }
