@@ -54,7 +54,8 @@ export function parseDevServer(text) {
  * `stop()`, at process exit, and if the banner does not come within `timeoutMs`.
  */
 export async function startDevServer({ timeoutMs = 20000, lifetimeSecs = 600 } = {}) {
-  const args = ["dev-server", "--addr", "127.0.0.1:0"];
+  // --empty: the tests write the secrets they read (dev-server otherwise seeds sample ones).
+  const args = ["dev-server", "--empty", "--addr", "127.0.0.1:0"];
   // Under coreutils' `timeout` where it exists, so the server ends even if this process is
   // killed by a signal before it can stop it. SIGTERM is relayed by `timeout` to the server.
   const bounded = existsSync("/usr/bin/timeout");
