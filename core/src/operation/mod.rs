@@ -398,6 +398,25 @@ impl<T: Task> Run<T> {
         Some(self.fail(ctx, flight, now_ms, Reason::Timeout, message))
     }
 
+    /// Sends `request` and waits in `phase`, unless the deadline has passed (then the operation
+    /// ends with `timeout`). `None` when there is no request to send (the caller goes on
+    /// otherwise).
+    fn send(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        now_ms: u64,
+        flight: Option<u64>,
+        request: Option<Request<Vec<u8>>>,
+        phase: Phase<T::Output>,
+    ) -> Option<Next<T::Output>> {
+        if let Some(done) = self.past_deadline(ctx, now_ms, flight) {
+            return Some(done);
+        }
+        let request = request?;
+        self.phase = phase;
+        Some(Next::Http(request))
+    }
+
     /// Schedules a retry resuming with `then`, if the policy and the deadline allow.
     fn retry(
         &mut self,

@@ -30,18 +30,17 @@ impl<T: Task> Run<T> {
         now_ms: u64,
         flight: u64,
     ) -> Next<T::Output> {
-        if let Some(done) = self.past_deadline(ctx, now_ms, Some(flight)) {
-            return done;
-        }
-        let Some(token) = &ctx.org.token else {
-            return self.begin_login(ctx, now_ms, Some(flight));
-        };
-        let request = renew_self_request(&ctx.org.config, &token.token, token.lease_secs);
-        self.phase = Phase::AwaitRenew {
+        let org = &*ctx.org;
+        let request = org
+            .token
+            .as_ref()
+            .map(|t| renew_self_request(&org.config, &t.token, t.lease_secs));
+        let phase = Phase::AwaitRenew {
             flight,
             sent_ms: now_ms,
         };
-        Next::Http(request)
+        self.send(ctx, now_ms, Some(flight), request, phase)
+            .unwrap_or_else(|| self.begin_login(ctx, now_ms, Some(flight)))
     }
 
     /// Sends `lookup-self` for the config's token (token mode).
@@ -51,18 +50,17 @@ impl<T: Task> Run<T> {
         now_ms: u64,
         flight: u64,
     ) -> Next<T::Output> {
-        if let Some(done) = self.past_deadline(ctx, now_ms, Some(flight)) {
-            return done;
-        }
-        let Auth::Token { token } = &ctx.org.config.auth else {
-            return self.begin_login(ctx, now_ms, Some(flight));
+        let config = &ctx.org.config;
+        let request = match &config.auth {
+            Auth::Token { token } => Some(lookup_self_request(config, token)),
+            _ => None,
         };
-        let request = lookup_self_request(&ctx.org.config, token);
-        self.phase = Phase::AwaitLookup {
+        let phase = Phase::AwaitLookup {
             flight,
             sent_ms: now_ms,
         };
-        Next::Http(request)
+        self.send(ctx, now_ms, Some(flight), request, phase)
+            .unwrap_or_else(|| self.begin_login(ctx, now_ms, Some(flight)))
     }
 
     /// The renewal answered: adopt the new lease, or stop renewing, or log in again.

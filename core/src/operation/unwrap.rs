@@ -46,15 +46,11 @@ impl<T: Task> Run<T> {
         now_ms: u64,
         flight: Option<u64>,
     ) -> Next<T::Output> {
-        if let Some(done) = self.past_deadline(ctx, now_ms, flight) {
-            return done;
-        }
-        let Some(wrapping) = wrapping_token(&ctx.org.config.auth) else {
-            return self.send_login(ctx, now_ms, flight, None);
-        };
-        let request = wrapping_lookup_request(&ctx.org.config, wrapping);
-        self.phase = Phase::AwaitWrapLookup { flight };
-        Next::Http(request)
+        let config = &ctx.org.config;
+        let request = wrapping_token(&config.auth).map(|t| wrapping_lookup_request(config, t));
+        let phase = Phase::AwaitWrapLookup { flight };
+        self.send(ctx, now_ms, flight, request, phase)
+            .unwrap_or_else(|| self.send_login(ctx, now_ms, flight, None))
     }
 
     /// The lookup answered: unwrap if the token was made for a secret-id, refuse otherwise.
@@ -122,15 +118,11 @@ impl<T: Task> Run<T> {
         now_ms: u64,
         flight: Option<u64>,
     ) -> Next<T::Output> {
-        if let Some(done) = self.past_deadline(ctx, now_ms, flight) {
-            return done;
-        }
-        let Some(wrapping) = wrapping_token(&ctx.org.config.auth) else {
-            return self.send_login(ctx, now_ms, flight, None);
-        };
-        let request = unwrap_request(&ctx.org.config, wrapping);
-        self.phase = Phase::AwaitUnwrap { flight };
-        Next::Http(request)
+        let config = &ctx.org.config;
+        let request = wrapping_token(&config.auth).map(|t| unwrap_request(config, t));
+        let phase = Phase::AwaitUnwrap { flight };
+        self.send(ctx, now_ms, flight, request, phase)
+            .unwrap_or_else(|| self.send_login(ctx, now_ms, flight, None))
     }
 
     /// The unwrap answered: keep the secretId and log in, or fail (never retried).
