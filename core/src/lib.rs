@@ -135,6 +135,7 @@ pub mod error;
 mod events;
 pub mod kv;
 pub mod operation;
+mod options;
 pub mod path;
 mod provider;
 pub mod refresh;

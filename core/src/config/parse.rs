@@ -2,11 +2,11 @@
 //! and untyped, unknown fields collected), then [`validate`] checks each field and reports every
 //! problem at once, in field order, naming the field and never echoing a secret.
 
+use super::addr::{parse_addr, parse_namespace};
 use super::{AppRoleSecret, Auth, DEFAULT_JWT_PATH, FIELDS, VaultConfig};
 use crate::error::{ConfigError, ConfigProblem};
 use crate::path::{PathTemplate, validate_mount};
 use crate::secret::SecretString;
-use http::HeaderValue;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
@@ -132,73 +132,6 @@ pub(super) fn problem(field: &str, message: impl Into<String>) -> ConfigProblem 
         field: field.to_owned(),
         message: message.into(),
     }
-}
-
-pub(super) fn parse_namespace(ns: &str) -> Result<HeaderValue, String> {
-    if ns.trim().is_empty() {
-        return Err("must not be empty when given".into());
-    }
-    if ns.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err("must not contain whitespace or control characters".into());
-    }
-    if ns.split('/').any(|s| s == "." || s == "..") {
-        return Err("must not contain '.' or '..' segments".into());
-    }
-    HeaderValue::from_str(ns).map_err(|_| "must be printable ASCII".into())
-}
-
-/// `addr`, parsed.
-struct Addr {
-    base_url: String,
-    origin: String,
-    scheme: http::uri::Scheme,
-    authority: http::uri::Authority,
-    path_prefix: String,
-}
-
-/// Parses `addr`.
-fn parse_addr(addr: &str) -> Result<Addr, String> {
-    let addr = addr.trim();
-    if addr.is_empty() {
-        return Err("must not be empty".into());
-    }
-    if addr.contains('#') || addr.contains('?') {
-        return Err("must not contain a query or fragment".into());
-    }
-    let uri: http::Uri = addr
-        .parse()
-        .map_err(|_| "must be an http(s) URL like https://vault.example.com:8200".to_string())?;
-    let scheme = match uri.scheme_str() {
-        Some("http") => "http",
-        Some("https") => "https",
-        Some(_) | None => {
-            return Err("must be an http(s) URL like https://vault.example.com:8200".into());
-        }
-    };
-    let Some(authority) = uri.authority() else {
-        return Err("must include a host".into());
-    };
-    if authority.as_str().contains('@') {
-        return Err("must not contain credentials (user:password@)".into());
-    }
-    if authority.host().is_empty() {
-        return Err("must include a host".into());
-    }
-    let origin = format!("{scheme}://{}", authority.as_str().to_ascii_lowercase());
-    let path = uri.path().trim_end_matches('/');
-    if path.split('/').any(|s| s == "." || s == "..") {
-        return Err("path must not contain '.' or '..' segments".into());
-    }
-    let (Some(scheme), Some(authority)) = (uri.scheme().cloned(), uri.authority().cloned()) else {
-        return Err("must be an http(s) URL like https://vault.example.com:8200".into());
-    };
-    Ok(Addr {
-        base_url: format!("{origin}{path}"),
-        origin,
-        scheme,
-        authority,
-        path_prefix: path.to_owned(),
-    })
 }
 
 /// Validates a bare config object; `problems` holds any found in an enclosing API payload.
@@ -448,32 +381,4 @@ fn kubernetes(problems: &mut Vec<ConfigProblem>, role: Text, jwt_path: Text) -> 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn fields(value: Value) -> Vec<String> {
-        let err = from_value(&value)
-            .err()
-            .map(|e| e.problems)
-            .unwrap_or_default();
-        err.into_iter().map(|p| p.field).collect()
-    }
-
-    #[test]
-    fn unknown_fields_come_last_in_document_order_and_null_is_absent() {
-        let v = json!({"zeta": 1, "addr": null, "alpha": 2, "mount": "s", "authMode": "token",
-                       "token": "t", "auth_mode": "x"});
-        assert_eq!(fields(v), ["addr", "zeta", "alpha", "auth_mode"]);
-    }
-
-    #[test]
-    fn payload_null_is_a_wrong_value_not_an_absent_one() {
-        let err = from_value(&json!({"providerType": null, "config": null})).unwrap_err();
-        let messages: Vec<&str> = err.problems.iter().map(|p| p.message.as_str()).collect();
-        assert_eq!(
-            messages,
-            ["must be the string \"vault\"", "must be a JSON object"]
-        );
-    }
-}
+mod tests;
