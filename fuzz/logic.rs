@@ -171,6 +171,7 @@ pub fn response(data: &[u8]) {
         } else {
             vaultcred_core::registry::DEFAULT_MAX_BODY_BYTES
         },
+        ..vaultcred_core::RegistryOptions::default()
     };
     let mut registry = vaultcred_core::Registry::with_options(options);
     let config = if approle {

@@ -354,7 +354,10 @@ fn each_failure_reason<H: Host>() {
             &w.dev.url(),
             "secret",
             "k8s-org_b",
-            Some("/nonexistent/jwt"),
+            Some(&format!(
+                "{}/vaultcred-nonexistent/jwt",
+                std::env::temp_dir().display()
+            )),
         )
         .unwrap(),
     );

@@ -22,6 +22,8 @@ pub struct Options {
     pub max_body_bytes: usize,
     /// Retry policy (short waits so fault tests run fast).
     pub retry: RetryPolicy,
+    /// JWT paths configs may name (World's JWT files are in the temporary directory).
+    pub allowed_jwt_paths: Vec<String>,
 }
 
 impl Default for Options {
@@ -36,6 +38,7 @@ impl Default for Options {
                 retry_after_cap: Duration::from_millis(200),
                 deadline: Duration::from_secs(20),
             },
+            allowed_jwt_paths: vec![format!("{}/", std::env::temp_dir().display())],
         }
     }
 }
@@ -85,12 +88,14 @@ pub struct Ureq {
 impl Host for Ureq {
     const NAME: &'static str = "ureq";
     fn build(o: &Options) -> Self {
-        let client = vaultcred_ureq::Client::builder()
+        let mut builder = vaultcred_ureq::Client::builder()
             .timeout(o.timeout)
             .max_body_bytes(o.max_body_bytes)
-            .retry(o.retry.clone())
-            .build()
-            .unwrap();
+            .retry(o.retry.clone());
+        for path in &o.allowed_jwt_paths {
+            builder = builder.allow_jwt_path(path.as_str());
+        }
+        let client = builder.build().unwrap();
         let events = Mutex::new(client.subscribe());
         Ureq { client, events }
     }
@@ -152,12 +157,14 @@ impl Host for Hyper {
             .unwrap();
         let client = {
             let _guard = rt.enter();
-            vaultcred_hyper::Client::builder()
+            let mut builder = vaultcred_hyper::Client::builder()
                 .timeout(o.timeout)
                 .max_body_bytes(o.max_body_bytes)
-                .retry(o.retry.clone())
-                .build()
-                .unwrap()
+                .retry(o.retry.clone());
+            for path in &o.allowed_jwt_paths {
+                builder = builder.allow_jwt_path(path.as_str());
+            }
+            builder.build().unwrap()
         };
         let events = Mutex::new(client.subscribe());
         Hyper { rt, client, events }

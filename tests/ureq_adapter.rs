@@ -306,7 +306,10 @@ fn kubernetes_reads_the_jwt_file() {
     let path = std::env::temp_dir().join(format!("vaultcred-ureq-jwt-{}", std::process::id()));
     std::fs::write(&path, format!("{jwt}\n")).unwrap();
 
-    let client = Client::new();
+    let client = Client::builder()
+        .allow_jwt_path(format!("{}/", std::env::temp_dir().display()))
+        .build()
+        .unwrap();
     let config = VaultConfig::kubernetes(&dev.url(), "secret", "svc", path.to_str()).unwrap();
     client.register("org_a", config).unwrap();
     let missing = path.with_extension("missing");

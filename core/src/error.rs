@@ -262,4 +262,16 @@ pub enum RegisterError {
     /// The orgId is not a valid path segment.
     #[error(transparent)]
     InvalidOrgId(#[from] SegmentError),
+    /// The config's `jwtPath` is not one the host allows (see
+    /// [`RegistryOptions::allowed_jwt_paths`](crate::RegistryOptions::allowed_jwt_paths)).
+    #[error(
+        "jwtPath {path:?} is not allowed by this host (allowed: {allowed:?}); the operator allows \
+         JWT files, e.g. with --allow-jwt-path or ClientBuilder::allow_jwt_path"
+    )]
+    JwtPathNotAllowed {
+        /// The path the config named.
+        path: String,
+        /// The paths the host allows.
+        allowed: Vec<String>,
+    },
 }

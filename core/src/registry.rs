@@ -148,6 +148,14 @@ impl Registry {
     /// ([`Registry::take_revocations`]).
     pub fn register(&mut self, org_id: &str, config: VaultConfig) -> Result<(), RegisterError> {
         validate_segment("orgId", org_id)?;
+        if let crate::config::Auth::Kubernetes { jwt_path, .. } = config.auth()
+            && !self.options.jwt_path_allowed(jwt_path)
+        {
+            return Err(RegisterError::JwtPathNotAllowed {
+                path: jwt_path.clone(),
+                allowed: self.options.allowed_jwt_paths.clone(),
+            });
+        }
         let generation = self.ids.next();
         let mut provider = Provider::new(config, generation, self.hasher.clone());
         // The same wrapped secretId again (a reload of the same config row): its wrapping

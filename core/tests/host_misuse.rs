@@ -141,3 +141,37 @@ fn next_debug_never_shows_the_login_body_or_the_token() {
     assert_eq!(shown, "Http(POST /v1/auth/approle/login, 43-byte body)");
     assert!(!shown.contains("secret-1"), "{shown}");
 }
+
+#[test]
+fn a_config_may_name_only_a_jwt_path_the_host_allows() {
+    let mut registry = Registry::new();
+    let config = |path: &str| {
+        VaultConfig::kubernetes("http://127.0.0.1:8200", "secret", "r", Some(path)).unwrap()
+    };
+    for path in [
+        "/etc/vaultcred/seal.key",
+        "/var/run/secrets/kubernetes.io/serviceaccount/../../../../etc/passwd",
+    ] {
+        let err = registry.register(ORG, config(path)).unwrap_err();
+        assert!(
+            matches!(err, vaultcred_core::RegisterError::JwtPathNotAllowed { .. }),
+            "{path}"
+        );
+        assert!(err.to_string().contains("jwtPath"), "{err}");
+    }
+    assert!(!registry.is_registered(ORG));
+    registry
+        .register(
+            ORG,
+            VaultConfig::kubernetes("http://127.0.0.1:8200", "secret", "r", None).unwrap(),
+        )
+        .unwrap();
+    let options = vaultcred_core::RegistryOptions::default().allow_jwt_path("/run/vault/");
+    let mut allowing = Registry::with_options(options);
+    allowing.register(ORG, config("/run/vault/token")).unwrap();
+    assert!(
+        allowing
+            .register(ORG, config("/run/vault-other/token"))
+            .is_err()
+    );
+}

@@ -45,7 +45,8 @@ fn run(
     let options = RegistryOptions {
         retry: RetryPolicy::none(),
         ..RegistryOptions::default()
-    };
+    }
+    .allow_jwt_path("/jwt");
     let mut registry = Registry::with_options(options);
     let config = match mode {
         Mode::Token => VaultConfig::token(ADDR, "secret", TOKEN),

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use http::Method;
-use vaultcred_core::{Reason, Registry, VaultConfig};
+use vaultcred_core::{Reason, Registry, RegistryOptions, VaultConfig};
 use vaultcred_fixtures::recorded::recorded;
 use vaultcred_fixtures::{Harness, Replay, START_MS};
 
@@ -351,7 +351,7 @@ fn a_custom_auth_mount_is_where_logins_and_creation_paths_are() {
     let mut h = Harness::new(wrapped(Some("approle-eu")), replay);
     h.resolve(ORG, KIND).unwrap();
     assert!(h.replay.is_finished());
-    let mut k = Registry::new();
+    let mut k = Registry::with_options(RegistryOptions::default().allow_jwt_path("/jwt"));
     let config = VaultConfig::kubernetes(ADDR, "secret", "r", Some("/jwt"))
         .unwrap()
         .with_auth_mount("kubernetes/cluster-2")

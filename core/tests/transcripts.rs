@@ -160,7 +160,7 @@ fn approle_logs_in_once_shares_the_token_across_kinds_and_renews_at_80_percent()
 
 #[test]
 fn kubernetes_rereads_the_jwt_at_every_login() {
-    let mut r = Registry::new();
+    let mut r = Registry::with_options(RegistryOptions::default().allow_jwt_path("/jwt"));
     r.register(
         ORG,
         VaultConfig::kubernetes(ADDR, "secret", "rensei-platform", Some("/jwt")).unwrap(),
@@ -636,7 +636,7 @@ fn kubernetes_login_refusals() {
         ("kubernetes_login_invalid_role_400", Reason::AuthFailed),
         ("kubernetes_login_sa_not_authorized_403", Reason::AuthFailed),
     ] {
-        let mut r = Registry::new();
+        let mut r = Registry::with_options(RegistryOptions::default().allow_jwt_path("/jwt"));
         r.register(
             ORG,
             VaultConfig::kubernetes(ADDR, "secret", "dev-role", Some("/jwt")).unwrap(),

@@ -128,6 +128,12 @@ pub(crate) struct ConnArgs {
     )]
     pub(crate) timeout: String,
 
+    /// A Kubernetes JWT file an org config may name as its jwtPath (repeatable; a path ending
+    /// in / allows the files below it). The kubelet's projected token path is always allowed;
+    /// the file is sent to the config's Vault, so any other is the operator's choice.
+    #[arg(long = "allow-jwt-path", value_name = "PATH")]
+    pub(crate) allow_jwt_path: Vec<String>,
+
     /// Retries of a failed request after the first attempt (default 2).
     #[arg(long, value_name = "N", env = "VAULT_MAX_RETRIES")]
     pub(crate) max_retries: Option<String>,

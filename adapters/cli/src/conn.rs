@@ -39,9 +39,12 @@ pub(crate) fn connect(conn: &ConnArgs) -> Result<Client, Failure> {
     let client = crate::transport::builder(conn)?
         .build()
         .map_err(|e| crate::transport::failure(conn, &e))?;
-    client
-        .register(&conn.org, config)
-        .map_err(|e| Failure::usage(format!("--org: {e}")))?;
+    client.register(&conn.org, config).map_err(|e| match e {
+        vaultcred_ureq::RegisterError::JwtPathNotAllowed { .. } => {
+            Failure::usage(format!("config: {e} (--allow-jwt-path)"))
+        }
+        e => Failure::usage(format!("--org: {e}")),
+    })?;
     Ok(client)
 }
 

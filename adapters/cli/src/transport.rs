@@ -16,6 +16,9 @@ pub(crate) fn builder(conn: &ConnArgs) -> Result<ClientBuilder, Failure> {
     };
     let timeout = parse_timeout(&conn.timeout).map_err(|p| bad("VAULT_CLIENT_TIMEOUT", p))?;
     let mut builder = vaultcred_ureq::Client::builder().timeout(timeout);
+    for path in &conn.allow_jwt_path {
+        builder = builder.allow_jwt_path(path.as_str());
+    }
     if let Some(text) = &conn.max_retries {
         let max_retries =
             vaultcred_host::parse_retries(text.trim()).map_err(|p| bad("VAULT_MAX_RETRIES", p))?;

@@ -374,12 +374,21 @@ fn kubernetes_mode_reads_the_jwt_file() {
     let cfg = json!({"addr": dev.url(), "mount": "secret", "authMode": "kubernetes",
                      "role": "platform", "jwtPath": jwt_path});
     let cfg = write(dir.path(), "cfg.json", cfg.to_string());
-    let out = run(vaultcred().args(["resolve", "--config"]).arg(&cfg).args([
+    // Not allowed by the operator: refused before anything is sent.
+    let refused = run(vaultcred().args(["resolve", "--config"]).arg(&cfg).args([
         "--org",
         ORG,
-        "-v",
         "anthropic-api-key",
     ]));
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("jwtPath"), "{}", refused.stderr);
+    assert_eq!(dev.count("POST", "/v1/auth/kubernetes/login"), 0);
+    let out = run(vaultcred()
+        .args(["resolve", "--config"])
+        .arg(&cfg)
+        .arg("--allow-jwt-path")
+        .arg(&jwt_path)
+        .args(["--org", ORG, "-v", "anthropic-api-key"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.lines()[0]["value"], "sk-a…");
     assert_eq!(dev.count("POST", "/v1/auth/kubernetes/login"), 1);
@@ -1034,6 +1043,12 @@ fn dev_server_serves_seeded_secrets() {
         .find(|p| p.ends_with("kubernetes.json"))
         .unwrap()
         .to_owned();
+    let jwt_file = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("JWT file:"))
+        .map(str::trim)
+        .unwrap()
+        .to_owned();
     assert!(
         text.contains(&format!("export VAULT_ADDR='{addr}'")),
         "{text}"
@@ -1054,6 +1069,8 @@ fn dev_server_serves_seeded_secrets() {
             "resolve",
             "--config",
             &k8s_cfg,
+            "--allow-jwt-path",
+            &jwt_file,
             "--org",
             ORG,
             "--reveal",

@@ -55,6 +55,7 @@ pub struct Builder<C> {
     pub(crate) server_name: Option<(String, Origin)>,
     pub(crate) retry: Option<(RetryPolicy, Origin)>,
     pub(crate) jitter_seed: Option<u64>,
+    pub(crate) allowed_jwt_paths: Vec<String>,
     client: PhantomData<fn() -> C>,
 }
 
@@ -69,6 +70,7 @@ impl<C> Default for Builder<C> {
             server_name: None,
             retry: None,
             jitter_seed: None,
+            allowed_jwt_paths: Vec::new(),
             client: PhantomData,
         }
     }
@@ -85,6 +87,7 @@ impl<C> Clone for Builder<C> {
             server_name: self.server_name.clone(),
             retry: self.retry.clone(),
             jitter_seed: self.jitter_seed,
+            allowed_jwt_paths: self.allowed_jwt_paths.clone(),
             client: PhantomData,
         }
     }
@@ -203,6 +206,14 @@ impl<C> Builder<C> {
         self
     }
 
+    /// Allows org configs to name `path` as their Kubernetes `jwtPath` (a directory if it ends
+    /// in `/`), besides the kubelet's projected token path, which is always allowed. The file
+    /// is sent to the config's Vault: which host files may be is the operator's choice.
+    pub fn allow_jwt_path(mut self, path: impl Into<String>) -> Self {
+        self.allowed_jwt_paths.push(path.into());
+        self
+    }
+
     /// The settings with a non-default value, and where each came from.
     fn chosen(&self) -> Vec<(Setting, Origin)> {
         let mut chosen = Vec::new();
@@ -274,6 +285,7 @@ impl<C> Builder<C> {
             max_body_bytes: self.max_body_bytes,
             retry: self.retry.map(|(r, _)| r).unwrap_or_default(),
             jitter_seed: self.jitter_seed.unwrap_or_else(default_seed),
+            allowed_jwt_paths: self.allowed_jwt_paths,
             tls: Tls {
                 roots,
                 client_auth,

@@ -42,6 +42,7 @@ mod client;
 mod env;
 mod error;
 mod io_kind;
+mod jwt;
 pub mod observe;
 mod pem;
 mod setup;
@@ -51,6 +52,7 @@ pub use client::{Shared, change, finished};
 pub use env::{TRANSPORT_VARIABLES, parse_bool, parse_duration, parse_retries};
 pub use error::{BuildError, Origin, Setting};
 pub use io_kind::{chain, describe, io_kind, is_tls, timed_out};
+pub use jwt::{MAX_JWT_BYTES, read_jwt};
 pub use setup::{ClientAuth, Setup, Tls};
 pub use vaultcred_core::RetryPolicy;
 

@@ -23,6 +23,8 @@ pub struct Setup {
     pub retry: RetryPolicy,
     /// Seed of the backoff jitter (the given one, or [`default_seed`](crate::default_seed)).
     pub jitter_seed: u64,
+    /// JWT paths org configs may name besides the default one.
+    pub allowed_jwt_paths: Vec<String>,
     /// The TLS settings.
     pub tls: Tls,
 }
@@ -30,11 +32,16 @@ pub struct Setup {
 impl Setup {
     /// The core registry's options: retry policy, jitter seed and body cap.
     pub fn registry_options(&self) -> RegistryOptions {
-        RegistryOptions {
+        let mut options = RegistryOptions {
             retry: self.retry.clone(),
             jitter_seed: self.jitter_seed,
             max_body_bytes: self.max_body_bytes,
-        }
+            ..RegistryOptions::default()
+        };
+        options
+            .allowed_jwt_paths
+            .extend(self.allowed_jwt_paths.iter().cloned());
+        options
     }
 }
 

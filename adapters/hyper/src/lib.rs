@@ -208,7 +208,8 @@ impl Shared {
                     self.progress.notify_waiters();
                 }
                 Next::ReadFile(path) => {
-                    let contents = tokio::fs::read(&path).await;
+                    let read = tokio::task::spawn_blocking(move || vaultcred_host::read_jwt(&path));
+                    let contents = read.await.unwrap_or_else(|e| Err(std::io::Error::other(e)));
                     self.registry()
                         .on_file(&mut guard.op, contents, SystemTime::now());
                     self.progress.notify_waiters();

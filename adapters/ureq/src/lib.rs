@@ -231,7 +231,7 @@ impl Shared {
                 }
                 Next::ReadFile(path) => {
                     drop(registry);
-                    let contents = std::fs::read(&path);
+                    let contents = vaultcred_host::read_jwt(&path);
                     registry = self.registry();
                     registry.on_file(&mut run.op, contents, SystemTime::now());
                     self.changed.notify_all();

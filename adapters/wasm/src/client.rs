@@ -53,13 +53,24 @@ impl Client {
                 )
             })?),
         };
+        let allowed_jwt_paths = match option(&options, "allowJwtPaths")? {
+            None => Vec::new(),
+            Some(list) => js_sys::Array::from(&list)
+                .iter()
+                .map(|p| p.as_string())
+                .collect::<Option<Vec<String>>>()
+                .filter(|_| js_sys::Array::is_array(&list))
+                .ok_or_else(|| {
+                    js::type_error("option allowJwtPaths must be an array of strings")
+                })?,
+        };
         let transport = Transport {
             timeout_ms: settings.timeout_ms,
             max_body_bytes: settings.max_body_bytes,
         };
         Ok(Client {
             inner: Rc::new(Inner {
-                core: Core::new(&settings, random_seed()?),
+                core: Core::new(&settings, random_seed()?, allowed_jwt_paths),
                 host: Host::new(transport, read_file),
             }),
         })

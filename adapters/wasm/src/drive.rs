@@ -11,8 +11,8 @@ use crate::settings::Settings;
 use std::cell::RefCell;
 use std::time::Duration;
 use vaultcred_core::{
-    CredentialNotFound, HealthReport, Next, Operation, Outcome, Registry, RegistryOptions,
-    RetryPolicy, SecretString, SecretValue, VaultConfig,
+    CredentialNotFound, HealthReport, Next, Operation, Outcome, RegisterError, Registry,
+    RegistryOptions, RetryPolicy, SecretString, SecretValue, VaultConfig,
 };
 
 /// A resolved credential, as the JavaScript API shows it.
@@ -73,8 +73,8 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    /// An empty registry with these settings and jitter seed.
-    pub(crate) fn new(settings: &Settings, jitter_seed: u64) -> Core {
+    /// An empty registry with these settings, jitter seed and extra allowed JWT paths.
+    pub(crate) fn new(settings: &Settings, jitter_seed: u64, jwt_paths: Vec<String>) -> Core {
         let defaults = RetryPolicy::default();
         let retry = RetryPolicy {
             max_retries: settings.max_retries.unwrap_or(defaults.max_retries),
@@ -83,12 +83,15 @@ impl Core {
                 .map_or(defaults.deadline, |ms| Duration::from_millis(ms.into())),
             ..defaults
         };
+        let mut options = RegistryOptions {
+            retry,
+            jitter_seed,
+            max_body_bytes: settings.max_body_bytes,
+            ..RegistryOptions::default()
+        };
+        options.allowed_jwt_paths.extend(jwt_paths);
         Core {
-            registry: RefCell::new(Registry::with_options(RegistryOptions {
-                retry,
-                jitter_seed,
-                max_body_bytes: settings.max_body_bytes,
-            })),
+            registry: RefCell::new(Registry::with_options(options)),
         }
     }
 
@@ -107,8 +110,12 @@ impl Core {
             .borrow_mut()
             .register(org_id, config)
             .map_err(|e| {
+                let field = match e {
+                    RegisterError::JwtPathNotAllowed { .. } => "jwtPath",
+                    _ => "orgId",
+                };
                 vec![Problem {
-                    field: "orgId".into(),
+                    field: field.into(),
                     message: e.to_string(),
                 }]
             })

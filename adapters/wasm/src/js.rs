@@ -27,6 +27,10 @@ export interface ClientOptions {
   /** Reads a file (the Kubernetes ServiceAccount JWT, re-read at every login). Without it,
    *  Kubernetes auth fails with `jwt_unreadable`. */
   readFile?: (path: string) => string | Promise<string>;
+  /** JWT paths an org config's `jwtPath` may name, besides the kubelet's projected token path
+   *  (a path ending in `/` allows every file below it). The file is sent to the config's
+   *  Vault, so which files may be is the host's choice, never the config's. */
+  allowJwtPaths?: string[];
 }
 
 /** A resolved credential: `value` (the primary field) or `multiField` (every field). */

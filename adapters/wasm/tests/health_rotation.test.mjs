@@ -13,7 +13,7 @@ after(() => dev?.stop());
 test("health is ok for token, AppRole and Kubernetes configs", async () => {
   const { readFile } = await import("node:fs/promises");
   for (const config of [dev.tokenConfig(), dev.approleConfig(), dev.kubernetesConfig()]) {
-    const client = new Client({ readFile: (p) => readFile(p, "utf8") });
+    const client = new Client({ allowJwtPaths: [dev.jwtPath], readFile: (p) => readFile(p, "utf8") });
     client.register("org_abc123", config);
     const h = await client.health("org_abc123");
     assert.deepEqual(Object.keys(h).sort(), ["checks", "latencyMs", "ok"]);

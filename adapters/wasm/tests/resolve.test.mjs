@@ -61,6 +61,7 @@ test("AppRole logs in once, then reads; refreshAt follows the login lease", asyn
 test("Kubernetes reads the JWT through the readFile callback at login", async () => {
   const paths = [];
   const client = new Client({
+    allowJwtPaths: [dev.jwtPath],
     readFile: async (p) => {
       paths.push(p);
       return readFile(p, "utf8");
@@ -78,13 +79,19 @@ test("Kubernetes reads the JWT through the readFile callback at login", async ()
 
 test("a synchronous readFile callback works too", async () => {
   const { readFileSync } = await import("node:fs");
-  const client = new Client({ readFile: (p) => readFileSync(p, "utf8") });
+  const client = new Client({ allowJwtPaths: [dev.jwtPath], readFile: (p) => readFileSync(p, "utf8") });
   client.register("org_abc123", dev.kubernetesConfig());
   assert.equal((await client.resolve("org_abc123", "anthropic-api-key")).value, "sk-ant-api03-WASM-TEST");
 });
 
+test("a jwtPath the host did not allow is refused at register", () => {
+  const client = new Client({ readFile: () => "eyJhbGciOiJSUzI1NiJ9.e30.c2ln" });
+  assert.throws(() => client.register("org_abc123", dev.kubernetesConfig()), /jwtPath/);
+  assert.throws(() => new Client({ allowJwtPaths: "/tmp/" }), TypeError);
+});
+
 test("Kubernetes without a readFile callback fails with jwt_unreadable", async () => {
-  const client = new Client();
+  const client = new Client({ allowJwtPaths: [dev.jwtPath] });
   client.register("org_abc123", dev.kubernetesConfig());
   const e = await rejection(client.resolve("org_abc123", "anthropic-api-key"));
   assert.equal(e.name, "CredentialNotFound");
@@ -94,6 +101,7 @@ test("Kubernetes without a readFile callback fails with jwt_unreadable", async (
 
 test("a readFile callback that throws is jwt_unreadable, without its message", async () => {
   const client = new Client({
+    allowJwtPaths: [dev.jwtPath],
     readFile: () => {
       throw new Error("SECRET-IN-CALLBACK-MESSAGE");
     },

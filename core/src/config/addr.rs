@@ -9,6 +9,9 @@ pub(crate) fn parse_namespace(ns: &str) -> Result<HeaderValue, String> {
     if ns.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err("must not contain whitespace or control characters".into());
     }
+    if !ns.is_ascii() {
+        return Err("must be printable ASCII".into());
+    }
     if ns.split('/').any(|s| s == "." || s == "..") {
         return Err("must not contain '.' or '..' segments".into());
     }
@@ -54,8 +57,13 @@ pub(super) fn parse_addr(addr: &str) -> Result<Addr, String> {
     }
     let origin = format!("{scheme}://{}", authority.as_str().to_ascii_lowercase());
     let path = uri.path().trim_end_matches('/');
-    if path.split('/').any(|s| s == "." || s == "..") {
-        return Err("path must not contain '.' or '..' segments".into());
+    // Dot segments, also percent-encoded (`%2e%2e`), would let a prefix climb out of itself.
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    if decoded.split(['/', '\\']).any(|s| s == "." || s == "..") {
+        return Err("path must not contain '.' or '..' segments (plain or percent-encoded)".into());
+    }
+    if decoded.chars().any(char::is_control) {
+        return Err("path must not contain control characters".into());
     }
     let (Some(scheme), Some(authority)) = (uri.scheme().cloned(), uri.authority().cloned()) else {
         return Err("must be an http(s) URL like https://vault.example.com:8200".into());

@@ -139,3 +139,21 @@ fn namespace_rules() {
     assert!(VaultConfig::from_value(&base("a b")).is_err());
     assert!(VaultConfig::from_value(&base("a/../b")).is_err());
 }
+
+#[test]
+fn encoded_dot_segments_and_non_ascii_namespaces_are_refused() {
+    for addr in [
+        "https://v:8200/a/%2e%2e/b",
+        "https://v:8200/%2E%2E",
+        "https://v:8200/a/%2e",
+        "https://v:8200/a%2f..%2fb",
+    ] {
+        let err = VaultConfig::token(addr, "secret", "hvs.x").unwrap_err();
+        assert_eq!(fields(&err), ["addr"], "{addr}");
+    }
+    let err = VaultConfig::token("https://v", "secret", "hvs.x")
+        .unwrap()
+        .with_namespace("équipe/")
+        .unwrap_err();
+    assert_eq!(err.problems[0].message, "must be printable ASCII");
+}

@@ -184,6 +184,8 @@ fn version_text(v: Option<u64>) -> String {
 fn client(config: VaultConfig) -> Result<Client, Failure> {
     let client = Client::builder()
         .timeout(TIMEOUT)
+        // The demo's JWT file is in its own temporary directory.
+        .allow_jwt_path(format!("{}/", std::env::temp_dir().display()))
         .build()
         .map_err(|e| Failure::failed(format!("demo: cannot build the client: {e}")))?;
     client

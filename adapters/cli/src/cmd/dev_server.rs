@@ -147,7 +147,7 @@ pub(crate) fn run(args: &DevServerArgs) -> Result<u8, Failure> {
         text.push('\n');
     }
     text.push_str("In another shell, after the two exports above,\nTry:\n");
-    for line in try_lines(args.empty, &approle_path, &k8s_path) {
+    for line in try_lines(args.empty, &approle_path, &k8s_path, &jwt_path) {
         text.push_str(&format!("    {line}\n"));
     }
     print!("{text}");
@@ -200,9 +200,9 @@ fn grant(dev: &DevVault, seed: &Seed) -> Result<(), String> {
 }
 
 /// The "Try:" commands, in an order in which each one works (a test runs them all).
-fn try_lines(empty: bool, approle: &Path, k8s: &Path) -> Vec<String> {
+fn try_lines(empty: bool, approle: &Path, k8s: &Path, jwt: &Path) -> Vec<String> {
     let org = devsetup::SAMPLE_ORG;
-    let (approle, k8s) = (shell_word(approle), shell_word(k8s));
+    let (approle, k8s, jwt) = (shell_word(approle), shell_word(k8s), shell_word(jwt));
     let put = format!(
         "vaultcred dev-server put {}/{org}/anthropic-api-key value=sk-ant-api03-EXAMPLE-0002",
         devsetup::SAMPLE_MOUNT
@@ -229,7 +229,9 @@ fn try_lines(empty: bool, approle: &Path, k8s: &Path) -> Vec<String> {
             "vaultcred watch --config {approle} --org {org} --every 1s --for 3s anthropic-api-key"
         ));
     }
-    lines.push(format!("vaultcred health --config {k8s} --org {org}"));
+    lines.push(format!(
+        "vaultcred health --config {k8s} --allow-jwt-path {jwt} --org {org}"
+    ));
     lines
 }
 
