@@ -56,10 +56,9 @@
 mod transport;
 mod watch;
 
-pub use vaultcred_core::WatchEvent;
 pub use vaultcred_core::{
     Credential, CredentialNotFound, HealthReport, Reason, RegisterError, RetryPolicy,
-    RotationEvent, SecretValue, VaultConfig,
+    RotationEvent, SecretValue, VaultConfig, WatchEvent,
 };
 pub use vaultcred_host::{BuildError, Origin, Setting};
 pub use watch::Watch;
