@@ -34,34 +34,32 @@
 //! ## State graph of one operation
 //!
 //! Boxes are the phases an operation waits in (each carries only the data valid there); arrows
-//! are what a `poll` (or the input the phase awaits) does. The same graph serves a resolve and a
-//! health check; they differ only in their first step, their request and how they read its
-//! answer.
+//! are what a `poll`, or the answer the phase awaits, does. A resolve and a health check share
+//! the graph; they differ in their first step, their requests and how they read the answers.
 //!
 //! ```text
-//!  start_resolve ── fresh cache hit ──────────────────────────────────────────▶ Done
-//!       │
-//!       ▼            token mode: the config holds the token
-//!  Ready(Begin) ───────────────────────────────────────────────┐
-//!       │ acquire a login token                                 │
-//!       ├── org token valid ───────────────────────────────────▶├─▶ send the request
-//!       ├── another op logs in ──▶ WaitLogin{flight} ── token ─▶┘        │
-//!       │                              │ its login failed ──────────▶ Done
-//!       ▼ own login (the org's flight) │ it ended without a token: acquire again
-//!  [Kubernetes] AwaitJwt{flight} ── file ─▶ Ready(SendLogin{jwt})       ▼
-//!       │                                        │           AwaitAnswer{used, may_relogin}
-//!       ▼                                        ▼                  │   │   │
-//!  AwaitLogin{flight, jwt} ◀─────────────────────┘   answer read ───┘   │   └─ 403 and the
-//!       │ token kept for the org ─▶ Ready(Request) ─▶ (send)        ▼   │      token was cached
-//!       │ 5xx / connection error ─▶ Backoff{until, Login}      Done   │      (once): drop it,
-//!       └ refused ────────────────────────────────────────────▶ Done   │      Ready(AcquireToken)
-//!                                  429 / 412 / 5xx / connection error ─┴─▶ Backoff{until, Request}
+//!  start_resolve ── fresh cache hit (or a denial remembered) ──────────────────────▶ Done
+//!       ▼
+//!  Ready(Begin) ─▶ acquire the org's token:
+//!       ├── fresh ─────────────────────────────────────────────▶ send the request ─┐
+//!       ├── another op is getting one ─▶ WaitLogin{flight} ─ token ─▶ (send) ───────┤
+//!       │                                  └ its login failed ─────────────────▶ Done
+//!       ├── renewable, past 80 % ─▶ AwaitRenew{flight, sent} ─ granted ─▶ (send)   │
+//!       │                             └ refused / capped → login next              │
+//!       ├── token mode, TTL unknown ─▶ AwaitLookup{flight, sent} ─▶ (send)          │
+//!       └── login (own flight):                                                    │
+//!            [wrapped secretId] AwaitWrapLookup ─ creation path ok ─▶ AwaitUnwrap   │
+//!            [Kubernetes] AwaitJwt ─ file ─▶ Ready(SendLogin{jwt})                  │
+//!            AwaitLogin{flight, jwt, sent} ─ token ─▶ Ready(Request) ─▶ (send)      │
+//!                                                                                  ▼
+//!  AwaitAnswer{used} ─ read ─▶ Done          ─ more checks (health) ─▶ Ready(Request)
+//!        ├─ 403, token refused, first time ─▶ drop it, Ready(AcquireToken)
+//!        └─ 429 / 412 / 5xx / connection error ─▶ Backoff{until, then} ─▶ resume
 //! ```
 //!
-//! A health check logs in directly (`Ready(Begin)` → own login without the flight, finished when
-//! the token arrives) or, in token mode, sends `lookup-self`. Every request is preceded by a
-//! deadline check (`timeout`); the host polling out of order ends the operation with
-//! `host_misuse`.
+//! Every request is preceded by a deadline check (`timeout`); a failure of any other kind ends
+//! the operation with its reason (a login's failure also ends the operations waiting for it); the
+//! host polling out of order ends it with `host_misuse`.
 //!
 //! ## A complete drive loop
 //!

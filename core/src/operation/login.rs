@@ -27,23 +27,15 @@ impl<T: Task> Run<T> {
     /// in flight elsewhere (wait for it), or one of this operation's own: a renewal of a
     /// renewable token past its deadline, a lookup of a token-mode token not yet known, else a
     /// login. What this operation starts becomes the org's flight.
-    pub(super) fn acquire_token(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        now_ms: u64,
-        may_relogin: bool,
-    ) -> Next<T::Output> {
+    pub(super) fn acquire_token(&mut self, ctx: &mut Ctx<'_>, now_ms: u64) -> Next<T::Output> {
         let state = ctx.org.token_state(now_ms);
         if state == TokenState::Fresh {
-            return self.send_request(ctx, now_ms, may_relogin);
+            return self.send_request(ctx, now_ms);
         }
         if let Some(f) = ctx.org.flight
             && now_ms < f.deadline_ms
         {
-            self.phase = Phase::WaitLogin {
-                flight: f.id,
-                may_relogin,
-            };
+            self.phase = Phase::WaitLogin { flight: f.id };
             return Next::WaitForLogin(from_ms(f.deadline_ms));
         }
         let id = ctx.ids.next();
@@ -65,7 +57,6 @@ impl<T: Task> Run<T> {
         ctx: &mut Ctx<'_>,
         now_ms: u64,
         flight: u64,
-        may_relogin: bool,
     ) -> Next<T::Output> {
         if let Some((id, reason, message)) = &ctx.org.login_failure
             && *id == flight
@@ -74,18 +65,14 @@ impl<T: Task> Run<T> {
             return self.fail(ctx, None, now_ms, reason, message);
         }
         if ctx.org.token_state(now_ms) == TokenState::Fresh {
-            // A token fresh from a login: a 403 on the read is a real denial.
-            return self.send_request(ctx, now_ms, false);
+            return self.send_request(ctx, now_ms);
         }
         match ctx.org.flight {
             Some(f) if f.id == flight && now_ms < f.deadline_ms => {
-                self.phase = Phase::WaitLogin {
-                    flight,
-                    may_relogin,
-                };
+                self.phase = Phase::WaitLogin { flight };
                 Next::WaitForLogin(from_ms(f.deadline_ms))
             }
-            _ => self.acquire_token(ctx, now_ms, may_relogin),
+            _ => self.acquire_token(ctx, now_ms),
         }
     }
 
@@ -158,7 +145,7 @@ impl<T: Task> Run<T> {
             // Token mode never logs in; its token is in the config.
             (Auth::Token { .. }, _) => {
                 ctx.release_flight(flight);
-                return self.send_request(ctx, now_ms, false);
+                return self.send_request(ctx, now_ms);
             }
         };
         self.phase = Phase::AwaitLogin {
@@ -242,7 +229,7 @@ impl<T: Task> Run<T> {
                     Some(outcome) => {
                         self.finish(outcome);
                     }
-                    None => self.phase = Phase::Ready(Resume::Request { may_relogin: false }),
+                    None => self.phase = Phase::Ready(Resume::Request),
                 }
             }
             Err(f) => {

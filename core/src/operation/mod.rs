@@ -139,6 +139,9 @@ pub(crate) struct Run<T: Task> {
     retries: u32,
     /// The last retryable failure, reported if the deadline cuts retries short.
     last_failure: Option<(Reason, String)>,
+    /// This operation already replaced a refused token (logged in again once): another
+    /// refusal is final.
+    relogged: bool,
 }
 
 impl<T: Task> Run<T> {
@@ -151,6 +154,7 @@ impl<T: Task> Run<T> {
             phase: Phase::Ready(Resume::Begin),
             retries: 0,
             last_failure: None,
+            relogged: false,
         }
     }
 
@@ -182,6 +186,7 @@ impl<T: Task> Run<T> {
         self.generation = ctx.org.generation;
         self.phase = Phase::Ready(Resume::Begin);
         self.retries = 0;
+        self.relogged = false;
         self.task.restart();
         Ok((ctx, true))
     }
@@ -199,10 +204,7 @@ impl<T: Task> Run<T> {
                 Next::Sleep(from_ms(until_ms))
             }
             Phase::Backoff { then, .. } => self.resume(&mut ctx, then, now_ms),
-            Phase::WaitLogin {
-                flight,
-                may_relogin,
-            } => self.on_wait(&mut ctx, now_ms, flight, may_relogin),
+            Phase::WaitLogin { flight } => self.on_wait(&mut ctx, now_ms, flight),
             Phase::Done(outcome) => self.finish(outcome),
             awaiting => self.misuse(&mut ctx, now_ms, "a poll", &awaiting),
         }
@@ -247,8 +249,8 @@ impl<T: Task> Run<T> {
             (Input::Response(response), Phase::AwaitLookup { flight, sent_ms }) => {
                 self.on_lookup_answer(&mut ctx, now_ms, flight, sent_ms, response);
             }
-            (Input::Response(response), Phase::AwaitAnswer { used, may_relogin }) => {
-                self.on_answer(&mut ctx, now_ms, used, may_relogin, response);
+            (Input::Response(response), Phase::AwaitAnswer { used }) => {
+                self.on_answer(&mut ctx, now_ms, used, response);
             }
             (input, phase) => {
                 let got = match input {
@@ -296,13 +298,13 @@ impl<T: Task> Run<T> {
     fn resume(&mut self, ctx: &mut Ctx<'_>, resume: Resume, now_ms: u64) -> Next<T::Output> {
         match resume {
             Resume::Begin => self.begin(ctx, now_ms),
-            Resume::AcquireToken { may_relogin } => self.acquire_token(ctx, now_ms, may_relogin),
+            Resume::AcquireToken => self.acquire_token(ctx, now_ms),
             Resume::Login { flight } => self.begin_login(ctx, now_ms, flight),
             Resume::SendLogin { flight, jwt } => self.send_login(ctx, now_ms, flight, Some(jwt)),
             Resume::Unwrap { flight } => self.send_unwrap(ctx, now_ms, flight),
             Resume::Renew { flight } => self.send_renew(ctx, now_ms, flight),
             Resume::Lookup { flight } => self.send_lookup(ctx, now_ms, flight),
-            Resume::Request { may_relogin } => self.send_request(ctx, now_ms, may_relogin),
+            Resume::Request => self.send_request(ctx, now_ms),
         }
     }
 
@@ -310,8 +312,8 @@ impl<T: Task> Run<T> {
         match self.task.begin(ctx.org, now_ms) {
             task::Begin::Done(outcome) => self.finish(outcome),
             task::Begin::Fail(reason, message) => self.fail(ctx, None, now_ms, reason, message),
-            task::Begin::Request => self.send_request(ctx, now_ms, false),
-            task::Begin::AcquireToken => self.acquire_token(ctx, now_ms, true),
+            task::Begin::Request => self.send_request(ctx, now_ms),
+            task::Begin::AcquireToken => self.acquire_token(ctx, now_ms),
             task::Begin::Login => self.begin_login(ctx, now_ms, None),
         }
     }

@@ -15,8 +15,7 @@ pub(crate) enum Resume {
     /// The operation's first step (also after the org was registered again).
     Begin,
     /// Find a login token: the org's, another operation's login, or a login of its own.
-    /// `may_relogin`: a 403 on the read may still mean a stale token (no login happened yet).
-    AcquireToken { may_relogin: bool },
+    AcquireToken,
     /// Start a login (re-reading the JWT first in Kubernetes mode), owning `flight` if any.
     Login { flight: Option<u64> },
     /// Send the login with the JWT just read.
@@ -31,7 +30,7 @@ pub(crate) enum Resume {
     /// Learn the token's lifetime (`lookup-self`, token mode), owning `flight`.
     Lookup { flight: u64 },
     /// Send the operation's request with the org's token.
-    Request { may_relogin: bool },
+    Request,
 }
 
 /// The states an operation waits in, each with the data valid there.
@@ -39,7 +38,7 @@ pub(crate) enum Phase<O> {
     /// Waiting for the host's next poll, which takes the step `Resume` names.
     Ready(Resume),
     /// Another operation performs login `flight` for this org.
-    WaitLogin { flight: u64, may_relogin: bool },
+    WaitLogin { flight: u64 },
     /// The host reads the Kubernetes JWT.
     AwaitJwt { flight: Option<u64> },
     /// The login request is out.
@@ -58,7 +57,7 @@ pub(crate) enum Phase<O> {
     /// The `lookup-self` of the org's token is out (token mode).
     AwaitLookup { flight: u64, sent_ms: u64 },
     /// The operation's request is out, made with `used`.
-    AwaitAnswer { used: Used, may_relogin: bool },
+    AwaitAnswer { used: Used },
     /// A retry backoff: resume at `until_ms`.
     Backoff { until_ms: u64, then: Resume },
     /// Finished.

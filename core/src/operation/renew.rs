@@ -212,7 +212,7 @@ impl<T: Task> Run<T> {
             After::Request => {
                 ctx.release_flight(Some(flight));
                 ctx.org.login_failure = None;
-                self.phase = Phase::Ready(Resume::Request { may_relogin: false });
+                self.phase = Phase::Ready(Resume::Request);
             }
             After::Login => {
                 self.phase = Phase::Ready(Resume::Login {

@@ -59,12 +59,7 @@ pub(super) fn checked(
 impl<T: Task> Run<T> {
     /// Sends the task's request with the org's token (a login token is re-acquired if it ran
     /// out meanwhile).
-    pub(super) fn send_request(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        now_ms: u64,
-        may_relogin: bool,
-    ) -> Next<T::Output> {
+    pub(super) fn send_request(&mut self, ctx: &mut Ctx<'_>, now_ms: u64) -> Next<T::Output> {
         if let Some(done) = self.past_deadline(ctx, now_ms, None) {
             return done;
         }
@@ -77,10 +72,10 @@ impl<T: Task> Run<T> {
                     deadline_ms: t.deadline_ms,
                 },
             ),
-            None => return self.acquire_token(ctx, now_ms, may_relogin),
+            None => return self.acquire_token(ctx, now_ms),
         };
         let request = self.task.request(org, &self.org_id, token);
-        self.phase = Phase::AwaitAnswer { used, may_relogin };
+        self.phase = Phase::AwaitAnswer { used };
         Next::Http(request)
     }
 
@@ -90,7 +85,6 @@ impl<T: Task> Run<T> {
         ctx: &mut Ctx<'_>,
         now_ms: u64,
         used: Used,
-        may_relogin: bool,
         response: Result<Response<Vec<u8>>, TransportError>,
     ) {
         let verdict = match checked(ctx, None, "request", response) {
@@ -109,15 +103,17 @@ impl<T: Task> Run<T> {
             }
             Verdict::Continue => {
                 self.retries = 0;
-                self.phase = Phase::Ready(Resume::Request { may_relogin });
+                self.phase = Phase::Ready(Resume::Request);
             }
-            Verdict::Denied(..) if may_relogin && !token_mode => {
-                // The cached login token may have been revoked: drop it and log in again, once.
+            Verdict::Denied(..) if !self.relogged && !token_mode => {
+                // The login token was refused (revoked, expired): drop it and log in again,
+                // once per operation.
+                self.relogged = true;
                 if ctx.org.token.as_ref().map(|t| t.id) == used.token_id {
                     ctx.org.token = None;
                 }
                 self.retries = 0;
-                self.phase = Phase::Ready(Resume::AcquireToken { may_relogin: false });
+                self.phase = Phase::Ready(Resume::AcquireToken);
             }
             Verdict::Denied(reason, message) | Verdict::Fail(reason, message) => {
                 self.fail(ctx, None, now_ms, reason, message);
@@ -128,7 +124,7 @@ impl<T: Task> Run<T> {
                 retry_after,
             } => {
                 self.last_failure = Some((reason, message.clone()));
-                let then = Resume::Request { may_relogin };
+                let then = Resume::Request;
                 if self.retry(ctx, now_ms, retry_after, then).is_err() {
                     self.fail(ctx, None, now_ms, reason, message);
                 }
