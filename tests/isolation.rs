@@ -250,7 +250,7 @@ fn isolation_under_load() {
                             assert_eq!((e.org_id.as_str(), e.kind.as_str()), (o.as_str(), kind));
                             assert!(!e.message.is_empty());
                             assert!(
-                                matches!(e.reason, Reason::ServerError | Reason::Unreachable | Reason::Timeout | Reason::PermissionDenied),
+                                matches!(e.reason, Reason::ServerError | Reason::Unreachable | Reason::Timeout | Reason::PermissionDenied | Reason::AuthFailed),
                                 "unexpected failure reason {}: {}",
                                 e.reason,
                                 e.message
