@@ -55,6 +55,9 @@ pub fn validate_segment(what: &'static str, value: &str) -> Result<(), SegmentEr
             '{' | '}' => "must not contain '{' or '}'",
             c if c.is_whitespace() => "must not contain whitespace",
             c if c.is_control() => "must not contain control characters",
+            c if crate::scrub::is_unsafe(c) => {
+                "must not contain Unicode format characters (bidi controls, zero-width characters)"
+            }
             _ => continue,
         };
         return Err(fail(problem));
@@ -288,6 +291,14 @@ mod tests {
             ("a\u{7f}b", "must not contain control characters"),
             ("a\u{2028}b", "must not contain whitespace"),
             ("{kind}", "must not contain '{' or '}'"),
+            (
+                "key\u{202E}txt",
+                "must not contain Unicode format characters (bidi controls, zero-width characters)",
+            ),
+            (
+                "a\u{200B}b",
+                "must not contain Unicode format characters (bidi controls, zero-width characters)",
+            ),
         ];
         for (value, problem) in bad {
             let err = validate_segment("kind", value).expect_err(value);

@@ -182,7 +182,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Control characters, line and paragraph separators, and Unicode format characters (bidi
 /// embeddings and isolates, zero-width characters, the BOM…): never kept in a message.
-fn is_unsafe(c: char) -> bool {
+pub(crate) fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c,
             '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'

@@ -101,6 +101,11 @@ pub(crate) struct ConnArgs {
     #[arg(long, value_name = "FILE", requires = "config")]
     pub(crate) key_file: Option<PathBuf>,
 
+    /// With a key (--key-file or VAULTCRED_KEY), also accept a plain, unsealed --config
+    /// (refused by default: a key means the config is expected sealed).
+    #[arg(long, requires = "config")]
+    pub(crate) allow_plain: bool,
+
     /// KV v2 mount when configured from VAULT_* variables.
     #[arg(
         long,
@@ -304,7 +309,7 @@ pub(crate) struct OpenArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) key_file: Option<PathBuf>,
 
-    /// Print the token / secretId instead of "[redacted]".
+    /// Print the token / secretId / roleId instead of "[redacted]".
     #[arg(long)]
     pub(crate) reveal: bool,
 }
@@ -397,21 +402,6 @@ pub(crate) struct CompletionsArgs {
     pub(crate) shell: clap_complete::Shell,
 }
 
-/// Parses a positive number of seconds (fractions allowed, at most one year).
-pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
-    let secs: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
-    if !secs.is_finite() || secs <= 0.0 {
-        return Err(format!("{text:?} must be a positive number of seconds"));
-    }
-    if secs > 365.0 * 24.0 * 3600.0 {
-        return Err(format!("{text:?} is more than a year"));
-    }
-    Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,15 +410,5 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn seconds_parse() {
-        assert_eq!(parse_seconds("5"), Ok(Duration::from_secs(5)));
-        assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
-        assert!(parse_seconds("0").is_err());
-        assert!(parse_seconds("-1").is_err());
-        assert!(parse_seconds("nan").is_err());
-        assert!(parse_seconds("five").is_err());
     }
 }

@@ -18,7 +18,7 @@ pub(crate) const KEY_ENV: &str = "VAULTCRED_KEY";
 /// `--namespace`/`VAULT_NAMESPACE` (token mode).
 pub(crate) fn load(conn: &ConnArgs) -> Result<VaultConfig, Failure> {
     match &conn.config {
-        Some(path) => load_file(path, conn.key_file.as_deref(), &conn.org),
+        Some(path) => load_file(path, conn.key_file.as_deref(), &conn.org, conn.allow_plain),
         None => from_env(conn),
     }
 }
@@ -29,13 +29,8 @@ pub(crate) fn load(conn: &ConnArgs) -> Result<VaultConfig, Failure> {
 /// Every kind resolved through the returned client shares its login.
 pub(crate) fn connect(conn: &ConnArgs) -> Result<Client, Failure> {
     let config = load(conn)?;
-    tracing::debug!(
-        target: "vaultcred",
-        org = %conn.org,
-        auth_mode = config.auth().mode(),
-        addr = config.addr(),
-        "config loaded"
-    );
+    let auth_mode = config.auth().mode();
+    let addr = config.addr().to_owned();
     let client = crate::transport::builder(conn)?
         .build()
         .map_err(|e| crate::transport::failure(conn, &e))?;
@@ -45,21 +40,46 @@ pub(crate) fn connect(conn: &ConnArgs) -> Result<Client, Failure> {
         }
         e => Failure::usage(format!("--org: {e}")),
     })?;
+    // Logged only now that registering has validated the org (and loading, the address).
+    tracing::debug!(
+        target: "vaultcred",
+        org = %conn.org,
+        auth_mode,
+        addr = %addr,
+        "config loaded"
+    );
     Ok(client)
 }
 
 /// Reads a config file: bare config, API payload, or sealed envelope (opened for `org`).
+///
+/// Sealed means sealed: when a key is supplied (`key_file`, or `VAULTCRED_KEY` set), a plain
+/// config is refused (exit 2) unless `allow_plain`, so a config swapped for a plain one is never
+/// loaded silently.
 pub(crate) fn load_file(
     path: &Path,
     key_file: Option<&Path>,
     org: &str,
+    allow_plain: bool,
 ) -> Result<VaultConfig, Failure> {
     let bytes = std::fs::read(path)
         .map_err(|e| Failure::usage(format!("cannot read --config {}: {e}", path.display())))?;
+    let bytes = zeroize::Zeroizing::new(bytes);
     let is_sealed = serde_json::from_slice::<Value>(&bytes)
         .map(|v| envelope::is_envelope(&v))
         .unwrap_or(false);
     if !is_sealed {
+        let key_given = match key_file {
+            Some(_) => Some("--key-file"),
+            None => std::env::var_os(KEY_ENV).map(|_| KEY_ENV),
+        };
+        if let (Some(given), false) = (key_given, allow_plain) {
+            return Err(Failure::usage(format!(
+                "--config {} is not sealed, but a key was given ({given}): a plain config is \
+                 refused where a sealed one is expected; pass --allow-plain to load it anyway",
+                path.display()
+            )));
+        }
         return VaultConfig::from_json(&bytes).map_err(|e| Failure::config(&e));
     }
     let key = load_key(key_file)?.ok_or_else(|| {
@@ -91,6 +111,7 @@ pub(crate) fn open_envelope(
 /// Loads the sealing key from `key_file`, else from `VAULTCRED_KEY`; `None` if neither is set.
 pub(crate) fn load_key(key_file: Option<&Path>) -> Result<Option<EnvelopeKey>, Failure> {
     if let Some(path) = key_file {
+        warn_if_readable_by_others(path);
         let text = std::fs::read_to_string(path).map_err(|e| {
             Failure::usage(format!("cannot read --key-file {}: {e}", path.display()))
         })?;
@@ -111,6 +132,33 @@ pub(crate) fn load_key(key_file: Option<&Path>) -> Result<Option<EnvelopeKey>, F
             "{KEY_ENV}: key must be 32 bytes of base64"
         ))),
     }
+}
+
+/// Warns on stderr (not an error) when the key file is readable, writable or executable by its
+/// group or others (unix mode & 0o077): whoever can read it opens every org's sealed config.
+fn warn_if_readable_by_others(path: &Path) {
+    if let Some(mode) = loose_mode(path) {
+        eprintln!(
+            "warning: --key-file {} is accessible by group or others (mode {mode:04o}); \
+             anyone who can read it can open every sealed config: chmod 600 it",
+            path.display()
+        );
+    }
+}
+
+/// The file's permission bits if any group/other bit is set; `None` otherwise, off unix, or if
+/// the file cannot be inspected (reading it then reports the problem).
+#[cfg(unix)]
+fn loose_mode(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o7777;
+    (mode & 0o077 != 0).then_some(mode)
+}
+
+/// Off unix there are no mode bits to check.
+#[cfg(not(unix))]
+fn loose_mode(_path: &Path) -> Option<u32> {
+    None
 }
 
 /// A non-empty value.

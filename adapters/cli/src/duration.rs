@@ -41,6 +41,21 @@ pub(crate) fn show(duration: Duration) -> String {
     humantime::format_duration(duration).to_string()
 }
 
+/// Parses a positive number of seconds (fractions allowed, at most one year).
+pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !secs.is_finite() || secs <= 0.0 {
+        return Err(format!("{text:?} must be a positive number of seconds"));
+    }
+    if secs > 365.0 * 24.0 * 3600.0 {
+        return Err(format!("{text:?} is more than a year"));
+    }
+    Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +93,15 @@ mod tests {
         ] {
             assert_eq!(parse_duration(&show(d)), Ok(d), "{}", show(d));
         }
+    }
+
+    #[test]
+    fn seconds_parse() {
+        assert_eq!(parse_seconds("5"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
+        assert!(parse_seconds("0").is_err());
+        assert!(parse_seconds("-1").is_err());
+        assert!(parse_seconds("nan").is_err());
+        assert!(parse_seconds("five").is_err());
     }
 }

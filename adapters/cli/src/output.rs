@@ -1,7 +1,7 @@
 //! What goes to stdout: JSON lines for credentials and failures, masking, timestamps.
 
 use std::io::Write as _;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value};
 use vaultcred_core::{Credential, CredentialNotFound, SecretString, SecretValue};
@@ -29,9 +29,34 @@ fn show(secret: &SecretString, reveal: bool) -> Value {
     }
 }
 
+/// The latest time [`timestamp`] prints, `9999-12-31T23:59:59.999Z` (in milliseconds since the
+/// epoch): RFC 3339 has four-digit years, so any later time is printed as this one.
+pub(crate) const MAX_TIMESTAMP_MS: u64 = 253_402_300_799_999;
+
 /// RFC 3339 UTC with milliseconds, e.g. `2026-11-29T06:21:48.123Z`.
+///
+/// Never panics and never prints more than four year digits: a time after
+/// `9999-12-31T23:59:59.999Z` is printed as that time, and a time before the epoch as
+/// `1970-01-01T00:00:00.000Z` (the core caps leases at 10 years, but whatever a server sends,
+/// this output stays well-formed).
 pub(crate) fn timestamp(at: SystemTime) -> String {
+    let latest = SystemTime::UNIX_EPOCH + Duration::from_millis(MAX_TIMESTAMP_MS);
+    let at = at.clamp(SystemTime::UNIX_EPOCH, latest);
     humantime::format_rfc3339_millis(at).to_string()
+}
+
+/// A user-given name (a kind, an org) as it may appear in a log event or an `error:` line: as
+/// given when it is a valid path segment with nothing to escape, else quoted and escaped like
+/// Rust's `Debug` (`"a\nb"`, `"x\u{202e}"`), so it can never start a line of its own or reorder
+/// the text around it (U+202E).
+pub(crate) fn shown_name<'a>(what: &'static str, name: &'a str) -> std::borrow::Cow<'a, str> {
+    let plain = vaultcred_core::path::validate_segment(what, name).is_ok()
+        && name.escape_debug().eq(name.chars());
+    if plain {
+        std::borrow::Cow::Borrowed(name)
+    } else {
+        std::borrow::Cow::Owned(format!("{name:?}"))
+    }
 }
 
 /// The resolve line of a credential; `event` (for `watch`) goes first when given.
@@ -117,5 +142,64 @@ mod tests {
             timestamp(SystemTime::UNIX_EPOCH),
             "1970-01-01T00:00:00.000Z"
         );
+    }
+
+    /// Every millisecond value a credential's time can hold prints as a 24-character RFC 3339
+    /// time that parses back, clamped to year 9999: no panic, no five-digit year.
+    #[test]
+    fn any_millisecond_value_prints_a_valid_clamped_timestamp() {
+        let max = "9999-12-31T23:59:59.999Z";
+        let mut values = vec![
+            0,
+            1,
+            1_795_933_308_123,
+            MAX_TIMESTAMP_MS - 1,
+            MAX_TIMESTAMP_MS,
+            MAX_TIMESTAMP_MS + 1,
+            320_000_000_000 * 1000 + 1_795_933_308_123,
+            u64::MAX / 2,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        // And a spread over the whole u64 range (a fixed LCG: reproducible).
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..2000 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            values.push(x >> (x % 64));
+        }
+        for ms in values {
+            let Some(at) = SystemTime::UNIX_EPOCH.checked_add(Duration::from_millis(ms)) else {
+                continue;
+            };
+            let text = timestamp(at);
+            assert_eq!(text.len(), 24, "{ms}: {text}");
+            assert!(text.ends_with('Z'), "{ms}: {text}");
+            let back = humantime::parse_rfc3339(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            if ms >= MAX_TIMESTAMP_MS {
+                assert_eq!(text, max, "{ms}");
+            } else {
+                assert_eq!(
+                    back,
+                    SystemTime::UNIX_EPOCH + Duration::from_millis(ms),
+                    "{ms}"
+                );
+            }
+        }
+        let before = SystemTime::UNIX_EPOCH.checked_sub(Duration::from_secs(86_400));
+        if let Some(before) = before {
+            assert_eq!(timestamp(before), "1970-01-01T00:00:00.000Z");
+        }
+    }
+
+    #[test]
+    fn invalid_names_are_escaped_valid_ones_shown_as_given() {
+        assert_eq!(shown_name("kind", "anthropic-api-key"), "anthropic-api-key");
+        assert_eq!(
+            shown_name("kind", "a\n2026-12-01T00:00:00Z INFO forged"),
+            "\"a\\n2026-12-01T00:00:00Z INFO forged\""
+        );
+        assert_eq!(shown_name("kind", "x\u{202e}y"), "\"x\\u{202e}y\"");
     }
 }

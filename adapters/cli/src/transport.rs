@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use vaultcred_ureq::{BuildError, ClientBuilder, Origin, RetryPolicy};
 
-use crate::cli::{ConnArgs, parse_seconds};
+use crate::cli::ConnArgs;
+use crate::duration::parse_seconds;
 use crate::failure::Failure;
 
 /// The builder with every transport flag (or its `VAULT_*` variable) applied.

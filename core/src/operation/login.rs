@@ -268,7 +268,7 @@ fn jwt_from_file(
 ) -> Result<SecretString, String> {
     let bytes = contents.map_err(|e| {
         // The io::Error text names the OS error only; it never holds file contents.
-        format!("cannot read the ServiceAccount JWT at {path}: {e}")
+        format!("cannot read the ServiceAccount JWT at {path} (the config's jwtPath): {e}")
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let mut bytes = e.into_bytes();

@@ -9,7 +9,8 @@ auth), check the connection, watch for rotations, and seal Vault configs at rest
 Connection flags (resolve, health, watch) go after the subcommand name:
   --config FILE   a Vault config as JSON: the bare config object ({\"addr\",\"mount\",\"authMode\",...}),
                   the API payload {\"providerType\":\"vault\",\"config\":{...}}, or a sealed envelope
-                  made by `vaultcred seal` (the key comes from --key-file FILE or VAULTCRED_KEY).
+                  made by `vaultcred seal` (the key comes from --key-file FILE or VAULTCRED_KEY;
+                  with a key, a plain config is refused unless --allow-plain).
   without --config, --address (VAULT_ADDR), VAULT_TOKEN and --namespace (VAULT_NAMESPACE)
   configure token mode with mount `secret` (--mount overrides).
   The transport flags read the Vault client's variables as the `vault` CLI does (a flag wins
@@ -81,16 +82,20 @@ Examples:
 
 pub(super) const SEAL_EXAMPLES: &str = "\
 Reads a Vault config (bare or API payload) on stdin, validates it and prints a sealed envelope
-(AES-256-GCM, bound to --org, fresh random nonce). The key file holds 32 random bytes in base64:
-  openssl rand -base64 32 > vault.key
+(AES-256-GCM, bound to --org, fresh random nonce). The key file holds 32 random bytes in base64,
+readable by its owner only (a key file group or others can read draws a warning):
+  (umask 077; openssl rand -base64 32 > vault.key)
+
+With a key (--key-file or VAULTCRED_KEY), resolve, health and watch refuse a plain --config
+(exit 2) unless --allow-plain: a key means the config is expected sealed.
 
 Examples:
   vaultcred seal --org org_abc123 --key-file vault.key < cfg.json > cfg.sealed.json
   vaultcred resolve --config cfg.sealed.json --key-file vault.key --org org_abc123 anthropic-api-key";
 
 pub(super) const OPEN_EXAMPLES: &str = "\
-Reads a sealed envelope on stdin and prints the config it holds (token and secretId shown as
-\"[redacted]\" unless --reveal). A wrong org or key is refused (exit 2).
+Reads a sealed envelope on stdin and prints the config it holds (token, secretId and roleId
+shown as \"[redacted]\" unless --reveal). A wrong org or key is refused (exit 2).
 
 Examples:
   vaultcred open --org org_abc123 --key-file vault.key < cfg.sealed.json

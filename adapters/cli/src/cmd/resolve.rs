@@ -22,7 +22,10 @@ pub(crate) fn run(args: &ResolveArgs) -> Result<u8, Failure> {
     let org = &args.conn.org;
     let mut code = EXIT_OK;
     for kind in &args.kinds {
-        tracing::debug!(target: "vaultcred", org = %org, kind = %kind, "resolving");
+        // The org was validated when it was registered; the kind is shown escaped until the
+        // core has validated it, so a kind with a newline cannot forge a log line.
+        let shown = output::shown_name("kind", kind);
+        tracing::debug!(target: "vaultcred", org = %org, kind = %shown, "resolving");
         let result = client.resolve(org, kind);
         if args.field.is_none() && args.format == Format::Json {
             let line = match result {
@@ -67,8 +70,10 @@ fn script_lines(args: &ResolveArgs, cred: &Credential) -> Result<Vec<Zeroizing<S
     }
 }
 
-/// The stderr text of a failed kind: its reason and the core's (redacted) message.
+/// The stderr text of a failed kind: its reason and the core's (redacted) message; an invalid
+/// kind is shown escaped, so it cannot add a line.
 fn failure_text(kind: &str, err: &CredentialNotFound) -> String {
+    let kind = output::shown_name("kind", kind);
     format!("{kind}: {}: {}", err.reason.as_str(), err.message)
 }
 

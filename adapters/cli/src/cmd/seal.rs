@@ -11,6 +11,9 @@ use crate::cli::{OpenArgs, SealArgs};
 use crate::conn::{self, KEY_ENV};
 use crate::failure::{EXIT_OK, Failure};
 
+/// What `open` prints instead of a credential without `--reveal` (as the core's `to_json`).
+const REDACTED: &str = "[redacted]";
+
 /// Reads a config on stdin, validates it, and prints it sealed for `--org`.
 pub(crate) fn run_seal(args: &SealArgs) -> Result<u8, Failure> {
     validate_org(&args.org)?;
@@ -25,15 +28,21 @@ pub(crate) fn run_seal(args: &SealArgs) -> Result<u8, Failure> {
     Ok(EXIT_OK)
 }
 
-/// Reads an envelope on stdin, opens it for `--org` and prints the config (masked unless
-/// `--reveal`).
+/// Reads an envelope on stdin, opens it for `--org` and prints the config (token, secretId,
+/// wrappedSecretId and roleId shown as `[redacted]` unless `--reveal`).
 pub(crate) fn run_open(args: &OpenArgs) -> Result<u8, Failure> {
     validate_org(&args.org)?;
     let key = require_key(args.key_file.as_deref())?;
     let input = read_stdin()?;
     let plain = conn::open_envelope(&input, &args.org, &key)?;
     let config = VaultConfig::from_json(&plain).map_err(|e| Failure::config(&e))?;
-    let json = config.to_json(args.reveal);
+    let mut json = config.to_json(args.reveal);
+    // The roleId is half of an AppRole login: masked like the secretId unless --reveal.
+    if !args.reveal
+        && let Some(role_id) = json.get_mut("roleId")
+    {
+        *role_id = REDACTED.into();
+    }
     let text = serde_json::to_string_pretty(&json)
         .map_err(|e| Failure::failed(format!("cannot print the config: {e}")))?;
     println!("{text}");

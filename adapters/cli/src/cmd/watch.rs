@@ -50,7 +50,8 @@ pub(crate) fn run(args: &WatchArgs) -> Result<u8, Failure> {
 /// Resolves one kind and prints a line if it is new, rotated, recovered or failed.
 fn check(client: &Client, watcher: &mut Watcher, kind: &str, reveal: bool) -> Result<(), Failure> {
     let org = watcher.org_id().to_owned();
-    tracing::debug!(target: "vaultcred", org = %org, kind = %kind, "resolving");
+    let shown = output::shown_name("kind", kind);
+    tracing::debug!(target: "vaultcred", org = %org, kind = %shown, "resolving");
     let result = client.resolve(&org, kind);
     let line = match watcher.on_result(kind, result, SystemTime::now()) {
         Some(WatchEvent::Resolved(c)) => output::credential_line(Some("resolved"), &c, reveal),
