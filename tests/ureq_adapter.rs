@@ -505,3 +505,28 @@ fn unregister_wakes_a_thread_waiting_for_the_login() {
     assert!(result.is_err(), "{result:?}");
     drop(first.join());
 }
+
+#[test]
+fn a_proxy_is_used_only_when_chosen() {
+    // The proxy the user chose receives the request (a CONNECT-less plain HTTP proxy request).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        let mut head = [0u8; 512];
+        let n = std::io::Read::read(&mut socket, &mut head).unwrap();
+        String::from_utf8_lossy(&head[..n]).into_owned()
+    });
+    let client = Client::builder()
+        .proxy(proxy)
+        .timeout(Duration::from_secs(2))
+        .retry(vaultcred_core::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let config =
+        VaultConfig::token("http://vault.invalid:8200", "secret", "hvs.PROXYtest").unwrap();
+    client.register("org_a", config).unwrap();
+    let _ = client.resolve("org_a", "k");
+    let head = seen.join().unwrap();
+    assert!(head.contains("vault.invalid:8200"), "{head}");
+}

@@ -133,6 +133,11 @@ pub(crate) struct ConnArgs {
     )]
     pub(crate) timeout: String,
 
+    /// Send requests through this HTTP(S) proxy (http://host:port). Without it no proxy is
+    /// used: HTTP_PROXY, HTTPS_PROXY and ALL_PROXY are never read.
+    #[arg(long, value_name = "URL")]
+    pub(crate) proxy: Option<String>,
+
     /// A Kubernetes JWT file an org config may name as its jwtPath (repeatable; a path ending
     /// in / allows the files below it). The kubelet's projected token path is always allowed;
     /// the file is sent to the config's Vault, so any other is the operator's choice.

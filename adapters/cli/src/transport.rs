@@ -20,6 +20,9 @@ pub(crate) fn builder(conn: &ConnArgs) -> Result<ClientBuilder, Failure> {
     for path in &conn.allow_jwt_path {
         builder = builder.allow_jwt_path(path.as_str());
     }
+    if let Some(proxy) = &conn.proxy {
+        builder = builder.proxy(proxy.as_str());
+    }
     if let Some(text) = &conn.max_retries {
         let max_retries =
             vaultcred_host::parse_retries(text.trim()).map_err(|p| bad("VAULT_MAX_RETRIES", p))?;

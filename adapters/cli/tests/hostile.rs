@@ -203,7 +203,6 @@ fn a_body_that_stalls_after_the_headers_ends_within_the_timeout() {
 }
 
 #[test]
-#[ignore = "needs a per-call timeout budget across phases: issue 12, in progress in the core/adapters"]
 fn a_drip_across_phases_ends_within_one_timeout() {
     // Headers after 1.8 s, then a byte a second: every phase and every read is within 2 s, the
     // call as a whole is not.
@@ -248,7 +247,6 @@ fn a_redirect_to_another_origin_sends_it_nothing() {
 }
 
 #[test]
-#[ignore = "needs proxies made explicit in the blocking adapter: issue 12, in progress in the core/adapters"]
 fn proxy_variables_the_user_did_not_choose_get_nothing() {
     let proxy = Hostile::start(|_: &Req| Reply::kv_value("from-the-proxy", 0));
     let server = Hostile::vault(|_: &Req| Reply::kv_value("from-vault", 0));

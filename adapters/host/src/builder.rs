@@ -56,6 +56,7 @@ pub struct Builder<C> {
     pub(crate) retry: Option<(RetryPolicy, Origin)>,
     pub(crate) jitter_seed: Option<u64>,
     pub(crate) allowed_jwt_paths: Vec<String>,
+    pub(crate) proxy: Option<String>,
     client: PhantomData<fn() -> C>,
 }
 
@@ -71,6 +72,7 @@ impl<C> Default for Builder<C> {
             retry: None,
             jitter_seed: None,
             allowed_jwt_paths: Vec::new(),
+            proxy: None,
             client: PhantomData,
         }
     }
@@ -88,6 +90,7 @@ impl<C> Clone for Builder<C> {
             retry: self.retry.clone(),
             jitter_seed: self.jitter_seed,
             allowed_jwt_paths: self.allowed_jwt_paths.clone(),
+            proxy: self.proxy.clone(),
             client: PhantomData,
         }
     }
@@ -214,6 +217,15 @@ impl<C> Builder<C> {
         self
     }
 
+    /// Sends requests through this HTTP(S) proxy (`http://host:port`). There is no proxy
+    /// otherwise: `HTTP_PROXY`, `HTTPS_PROXY` and `ALL_PROXY` are never read, so a token never
+    /// reaches a proxy the user did not choose. Refused ([`BuildError::Unsupported`]) by an
+    /// adapter that cannot use one.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(url.into());
+        self
+    }
+
     /// The settings with a non-default value, and where each came from.
     fn chosen(&self) -> Vec<(Setting, Origin)> {
         let mut chosen = Vec::new();
@@ -233,6 +245,9 @@ impl<C> Builder<C> {
         }
         if let Some((_, origin)) = self.server_name {
             chosen.push((Setting::TlsServerName, origin));
+        }
+        if self.proxy.is_some() {
+            chosen.push((Setting::Proxy, Origin::Method("proxy")));
         }
         chosen
     }
@@ -286,6 +301,7 @@ impl<C> Builder<C> {
             retry: self.retry.map(|(r, _)| r).unwrap_or_default(),
             jitter_seed: self.jitter_seed.unwrap_or_else(default_seed),
             allowed_jwt_paths: self.allowed_jwt_paths,
+            proxy: self.proxy,
             tls: Tls {
                 roots,
                 client_auth,

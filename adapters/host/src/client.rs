@@ -44,6 +44,19 @@ pub fn change<S: Shared, T>(shared: &S, f: impl FnOnce(&mut Registry) -> T) -> T
     out
 }
 
+/// Abandons an unfinished operation (its future was dropped, its thread unwinds): the core
+/// releases a login it was doing, and waiting operations are woken to take over.
+pub fn cancel<S: Shared, O: vaultcred_core::Outcome>(
+    shared: &S,
+    op: &mut vaultcred_core::Operation<O>,
+) {
+    if !op.is_done() {
+        shared.registry().cancel(op);
+        shared.wake();
+        observe::cancelled();
+    }
+}
+
 /// What an operation leaves to hand out when it ends: rotation events (logged here) and the
 /// core's notices (logged here).
 pub fn finished(registry: &mut Registry) -> Vec<RotationEvent> {

@@ -29,6 +29,8 @@ pub enum Setting {
     Retry,
     /// Seed of the retry backoff jitter.
     JitterSeed,
+    /// The HTTP proxy requests go through (never taken from the environment).
+    Proxy,
 }
 
 impl Setting {
@@ -49,7 +51,7 @@ impl Setting {
             Setting::SkipVerify => Some("VAULT_SKIP_VERIFY"),
             Setting::TlsServerName => Some("VAULT_TLS_SERVER_NAME"),
             Setting::Retry => Some("VAULT_MAX_RETRIES"),
-            Setting::MaxBodyBytes | Setting::JitterSeed => None,
+            Setting::MaxBodyBytes | Setting::JitterSeed | Setting::Proxy => None,
         }
     }
 
@@ -69,6 +71,7 @@ impl Setting {
             Setting::TlsServerName => "tls_server_name",
             Setting::Retry => "retry",
             Setting::JitterSeed => "jitter_seed",
+            Setting::Proxy => "proxy",
         }
     }
 }
@@ -86,6 +89,7 @@ impl fmt::Display for Setting {
             Setting::TlsServerName => "TLS server name",
             Setting::Retry => "retry policy",
             Setting::JitterSeed => "jitter seed",
+            Setting::Proxy => "proxy",
         })
     }
 }

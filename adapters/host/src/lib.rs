@@ -48,7 +48,7 @@ mod pem;
 mod setup;
 
 pub use builder::{Builder, DEFAULT_TIMEOUT, default_seed};
-pub use client::{Shared, change, finished};
+pub use client::{Shared, cancel, change, finished};
 pub use env::{TRANSPORT_VARIABLES, parse_bool, parse_duration, parse_retries};
 pub use error::{BuildError, Origin, Setting};
 pub use io_kind::{chain, describe, io_kind, is_tls, timed_out};

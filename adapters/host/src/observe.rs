@@ -15,6 +15,14 @@ pub fn until(at: SystemTime) -> Duration {
         .unwrap_or(Duration::ZERO)
 }
 
+/// The time one call may take: the client's timeout, cut to what is left of the operation's
+/// deadline (at least 1 ms; the core fails an operation past its deadline before it sends).
+pub fn budget(timeout: Duration, deadline: Option<SystemTime>) -> Duration {
+    deadline.map_or(timeout, |d| {
+        timeout.min(until(d)).max(Duration::from_millis(1))
+    })
+}
+
 /// A resolve ended: `info` when it read Vault (`exchanges > 0`), `debug` for a cache hit, `warn`
 /// when it failed.
 pub fn resolved(

@@ -25,6 +25,8 @@ pub struct Setup {
     pub jitter_seed: u64,
     /// JWT paths org configs may name besides the default one.
     pub allowed_jwt_paths: Vec<String>,
+    /// The HTTP(S) proxy to use, if the user chose one (never from the environment).
+    pub proxy: Option<String>,
     /// The TLS settings.
     pub tls: Tls,
 }

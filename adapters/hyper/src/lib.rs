@@ -180,7 +180,7 @@ impl vaultcred_host::Shared for Shared {
         let transport = self.transport.clone();
         runtime.spawn(async move {
             for request in requests {
-                observe::revoked(&transport.send(request).await);
+                observe::revoked(&transport.send(request, transport.timeout).await);
             }
         });
     }
@@ -201,7 +201,8 @@ impl Shared {
                     return outcome;
                 }
                 Next::Http(request) => {
-                    let response = self.transport.send(request).await;
+                    let budget = observe::budget(self.transport.timeout, guard.op.deadline());
+                    let response = self.transport.send(request, budget).await;
                     let now = SystemTime::now();
                     self.registry().on_response(&mut guard.op, response, now);
                     self.progress.notify_waiters();
@@ -230,10 +231,6 @@ struct CancelOnDrop<'a, O: Outcome> {
 
 impl<O: Outcome> Drop for CancelOnDrop<'_, O> {
     fn drop(&mut self) {
-        if !self.op.is_done() {
-            self.shared.registry().cancel(&mut self.op);
-            self.shared.progress.notify_waiters();
-            observe::cancelled();
-        }
+        vaultcred_host::cancel(self.shared, &mut self.op);
     }
 }

@@ -18,6 +18,7 @@ use vaultcred_host::{
 
 impl Connect for Client {
     const CLIENT: &'static str = "vaultcred-hyper";
+    const UNSUPPORTED: &'static [vaultcred_host::Setting] = &[vaultcred_host::Setting::Proxy];
 
     fn connect(setup: Setup) -> Result<Client, BuildError> {
         let https = hyper_rustls::HttpsConnectorBuilder::new()
@@ -55,14 +56,16 @@ impl Connect for Client {
 #[derive(Clone)]
 pub(crate) struct Transport {
     http: hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
-    timeout: Duration,
+    pub(crate) timeout: Duration,
     max_body_bytes: usize,
 }
 
 impl Transport {
+    /// Sends one request within `budget` (the whole call).
     pub(crate) async fn send(
         &self,
         request: Request<Vec<u8>>,
+        budget: Duration,
     ) -> Result<Response<Vec<u8>>, TransportError> {
         let started = Instant::now();
         let (method, path) = (request.method().clone(), request.uri().path().to_owned());
@@ -86,9 +89,9 @@ impl Transport {
                 })?;
             Ok(Response::from_parts(parts, body.to_bytes().to_vec()))
         };
-        let result = tokio::time::timeout(self.timeout, exchange)
+        let result = tokio::time::timeout(budget, exchange)
             .await
-            .unwrap_or_else(|_| Err(timed_out(self.timeout)));
+            .unwrap_or_else(|_| Err(timed_out(budget)));
         observe::exchange(&method, &path, started, &result);
         result
     }

@@ -183,7 +183,7 @@ impl vaultcred_host::Shared for Shared {
         let transport = self.transport.clone();
         std::thread::spawn(move || {
             for request in requests {
-                observe::revoked(&transport.send(request));
+                observe::revoked(&transport.send(request, transport.timeout));
             }
         });
     }
@@ -201,11 +201,7 @@ struct Running<'a, O: Outcome> {
 
 impl<O: Outcome> Drop for Running<'_, O> {
     fn drop(&mut self) {
-        if !self.op.is_done() {
-            self.shared.registry().cancel(&mut self.op);
-            self.shared.changed.notify_all();
-            observe::cancelled();
-        }
+        vaultcred_host::cancel(self.shared, &mut self.op);
     }
 }
 
@@ -224,7 +220,8 @@ impl Shared {
                 Next::Http(request) => {
                     drop(registry);
                     exchanges += 1;
-                    let response = self.transport.send(request);
+                    let budget = observe::budget(self.transport.timeout, run.op.deadline());
+                    let response = self.transport.send(request, budget);
                     registry = self.registry();
                     registry.on_response(&mut run.op, response, SystemTime::now());
                     self.changed.notify_all();

@@ -2,58 +2,78 @@
 //! [`TransportErrorKind`]. No Vault knowledge: the status and body go back to the core untouched.
 
 use http::{Request, Response};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use vaultcred_core::{TransportError, TransportErrorKind};
 use vaultcred_host::{BuildError, Origin, Setting, Setup, Tls, io_kind, observe};
 
 #[derive(Clone)]
 pub(crate) struct Transport {
     agent: ureq::Agent,
+    /// The time one call may take (cut to the operation's deadline per call).
+    pub(crate) timeout: Duration,
     max_body_bytes: usize,
 }
 
 impl Transport {
     pub(crate) fn new(setup: &Setup) -> Result<Self, BuildError> {
-        // Per-phase timeouts rather than `timeout_global`: with a global (or per-call) timeout,
-        // ureq 3 resolves every request on a freshly spawned thread, even an IP literal on a
-        // pooled connection — 3.3× the cost of the round trip on loopback (BENCHMARKS.md, F3).
-        // Each phase gets the whole timeout; the core's per-operation deadline bounds the total.
-        let phase = Some(setup.timeout);
+        // One budget for the whole call — DNS, connect, TLS, headers, body — set per request
+        // (`send`). No proxy: ureq would follow HTTP(S)_PROXY from the environment, sending the
+        // token to a host the user never chose.
+        let proxy = match &setup.proxy {
+            None => None,
+            Some(url) => Some(ureq::Proxy::new(url).map_err(|e| BuildError::Invalid {
+                setting: Setting::Proxy,
+                origin: Origin::Method("proxy"),
+                problem: format!("not a proxy URL ({e})"),
+            })?),
+        };
         let config = ureq::Agent::config_builder()
-            .timeout_connect(phase)
-            .timeout_send_request(phase)
-            .timeout_send_body(phase)
-            .timeout_recv_response(phase)
-            .timeout_recv_body(phase)
+            .timeout_global(Some(setup.timeout))
             .max_redirects(0) // the core reports redirects; a token never goes to another origin
             .http_status_as_error(false)
+            .proxy(proxy)
             .tls_config(tls_config(&setup.tls)?)
             .build();
+        let resolver = LiteralFirst(DefaultResolver::default());
+        let agent = ureq::Agent::with_parts(config, DefaultConnector::new(), resolver);
         Ok(Transport {
-            agent: config.new_agent(),
+            agent,
+            timeout: setup.timeout,
             max_body_bytes: setup.max_body_bytes,
         })
     }
 
-    /// Sends one request; logs method, path (never headers), status and latency.
+    /// Sends one request within `budget` (the whole call); logs method, path (never headers),
+    /// status and latency.
     pub(crate) fn send(
         &self,
         request: Request<Vec<u8>>,
+        budget: Duration,
     ) -> Result<Response<Vec<u8>>, TransportError> {
         let started = Instant::now();
         let (method, path) = (request.method().clone(), request.uri().path().to_owned());
-        let result = self.exchange(request);
+        let result = self.exchange(request, budget);
         observe::exchange(&method, &path, started, &result);
         result
     }
 
-    fn exchange(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
+    fn exchange(
+        &self,
+        request: Request<Vec<u8>>,
+        budget: Duration,
+    ) -> Result<Response<Vec<u8>>, TransportError> {
         let (parts, body) = request.into_parts();
+        let agent = &self.agent;
         let response = if body.is_empty() {
-            self.agent.run(Request::from_parts(parts, ())) // no `Content-Length: 0` on a GET
+            // No `Content-Length: 0` on a GET.
+            let request = agent.configure_request(Request::from_parts(parts, ()));
+            agent.run(request.timeout_global(Some(budget)).build())
         } else {
-            self.agent.run(Request::from_parts(parts, body))
+            let request = agent.configure_request(Request::from_parts(parts, body));
+            agent.run(request.timeout_global(Some(budget)).build())
         }
         .map_err(classify)?;
         let (parts, body) = response.into_parts();
@@ -69,6 +89,40 @@ impl Transport {
 }
 
 /// ureq's TLS settings from the checked ones (the server name is refused before this).
+/// ureq's resolver, but an IP literal is not "resolved" on a thread: with a call timeout set,
+/// ureq looks every host up on a freshly spawned thread so that DNS is bounded too — needless
+/// for an address that is already one (3.3× a loopback round trip, BENCHMARKS.md F3).
+#[derive(Debug)]
+struct LiteralFirst(DefaultResolver);
+
+impl Resolver for LiteralFirst {
+    fn resolve(
+        &self,
+        uri: &http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let host = uri
+            .host()
+            .unwrap_or("")
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let port = uri.port_u16().or(match uri.scheme_str() {
+            Some("https") => Some(443),
+            Some("http") => Some(80),
+            _ => None,
+        });
+        match (host.parse::<std::net::IpAddr>(), port) {
+            (Ok(ip), Some(port)) => {
+                let mut addrs = self.empty();
+                addrs.push(std::net::SocketAddr::new(ip, port));
+                Ok(addrs)
+            }
+            _ => self.0.resolve(uri, config, timeout),
+        }
+    }
+}
+
 fn tls_config(tls: &Tls) -> Result<TlsConfig, BuildError> {
     let certs =
         |chain: &[rustls::pki_types::CertificateDer<'static>]| -> Vec<Certificate<'static>> {

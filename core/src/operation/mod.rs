@@ -34,6 +34,7 @@ use crate::error::{CredentialNotFound, Reason, TransportError};
 use crate::refresh::from_ms;
 use http::{Request, Response};
 use std::sync::Arc;
+use std::time::SystemTime;
 use task::Task;
 
 /// What a resolve ends with.
@@ -112,6 +113,17 @@ impl<O: Outcome> Operation<O> {
             inner: Inner::Running(Box::new(run)),
         }
     }
+    /// When the operation gives up (`None` once it has finished): a host cuts the timeout of
+    /// each call it makes for the operation to this, so no operation outlives its deadline.
+    pub fn deadline(&self) -> Option<SystemTime> {
+        match &self.inner {
+            Inner::Running(run) if !matches!(run.phase, Phase::Done(_)) => {
+                Some(from_ms(run.deadline_ms))
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the operation has finished.
     pub fn is_done(&self) -> bool {
         match &self.inner {
