@@ -50,7 +50,8 @@
 //!    `{"errors":["Vault is sealed"]}` (18_error_catalog.txt). vaultcred recognises a sealed
 //!    server by the substring `Vault is sealed`, which RustyVault's text happens to contain.
 //! 7. **No `auth/token/renew-self`**: 500 `{"error":"Logical backend path not supported."}`,
-//!    where Vault renews the token (14_token_renew_self.txt).
+//!    where Vault renews the token (14_token_renew_self.txt). vaultcred retries the renewal as a
+//!    server error, then stops renewing that token and logs in again.
 //! 8. **No response wrapping**: `X-Vault-Wrap-TTL` is ignored and the plain answer comes back;
 //!    Vault answers with only `wrap_info` (15_wrapped_response_200.txt), and
 //!    `sys/wrapping/unwrap` is 404 with an empty body (16_unwrap_200.txt).
@@ -65,8 +66,12 @@
 //!     (403 `1 error occurred: permission denied`, 18_error_catalog.txt) cannot be produced;
 //!     `permission_denied` is tested with an unknown token only.
 //! 11. **No `sys/health`**: 404 with an empty body; Vault answers 200 with a status document
-//!     (21_sys_health.txt). vaultcred's health check does not use it (it logs in, or looks the token
-//!     up with `auth/token/lookup-self`, which RustyVault has).
+//!     (21_sys_health.txt). vaultcred's health check does not use it. It also has no
+//!     `sys/internal/ui/mounts` and no `sys/capabilities-self` (404): vaultcred's health check
+//!     skips those checks and reads a probe kind instead (checks `auth`, `probe_read`).
+//! 14. **Errors say `Permission denied.`** (capitalised, with a period) for an unknown token;
+//!     vaultcred reads that as Vault's plain `permission denied` (a refused token, `auth_failed`),
+//!     not as an ACL denial (which RustyVault cannot produce, difference 10).
 //! 12. **The AppRole login sets a cookie holding the client token**
 //!     (`set-cookie: token=<client_token>; Path=/; Expires=<in a year>`); Vault sets no cookie.
 //!     The tests check that no vaultcred client ever sends a `Cookie` header back.
@@ -1077,12 +1082,12 @@ fn approle_bad_secret_id_is_auth_failed() {
     }
 }
 
-/// An unknown token in token mode: RustyVault's 403 `{"error":"Permission denied."}` is
-/// `permission_denied`.
+/// An unknown token in token mode: RustyVault's 403 `{"error":"Permission denied."}` is a refused
+/// token, `auth_failed` (difference 14), for resolve and health alike.
 #[test]
 #[ignore = "needs rvault (RustyVault 0.2.1) on PATH; .ci/run installs it"]
-fn bogus_token_is_permission_denied() {
-    require_rvault("bogus_token_is_permission_denied");
+fn bogus_token_is_auth_failed() {
+    require_rvault("bogus_token_is_auth_failed");
     let rv = RustyVault::start_unsealed();
     rv.put_secret("org_tok", "k", json!({"value": "v"}), 1, None);
     let bogus = "3b0c2f1e-bogus-token-0000-000000000000";
@@ -1090,7 +1095,7 @@ fn bogus_token_is_permission_denied() {
     for via in ALL {
         let lines = resolve(via, &rv, &config, "org_tok", &["k"]);
         let e = err(via, &lines[0]);
-        assert_eq!(e.reason, "permission_denied", "{via:?}: {e:?}");
+        assert_eq!(e.reason, "auth_failed", "{via:?}: {e:?}");
         assert!(
             e.message.contains("Permission denied"),
             "{via:?}: RustyVault's {{\"error\":...}} text is read: {e:?}"
@@ -1222,7 +1227,8 @@ fn token_cached_and_reused_across_kinds() {
     let org = "org_c";
 
     // The libraries: a, b, c share one login; a cached read makes no request; after refreshAt a
-    // resolve logs in again, once.
+    // resolve tries to renew the (renewable) token — RustyVault has no renew-self (difference 7):
+    // two attempts, the retry policy allowing one retry — then logs in again, once.
     let check = |via: Via, step: &str, logins: usize, requests: usize, start: (usize, usize)| {
         assert_eq!(
             (proxy.logins() - start.0, proxy.requests() - start.1),
@@ -1254,7 +1260,7 @@ fn token_cached_and_reused_across_kinds() {
     wait_past(first.expect("refreshAt"));
     let later = line_of(client.resolve(org, "a"));
     assert_eq!(ok(Via::Ureq, &later).value.as_deref(), Some("a-1"));
-    check(Via::Ureq, "after refreshAt", 2, 6, start);
+    check(Via::Ureq, "after refreshAt", 2, 8, start);
 
     let start = (proxy.logins(), proxy.requests());
     runtime().block_on(async {
@@ -1274,7 +1280,7 @@ fn token_cached_and_reused_across_kinds() {
         wait_past(first.expect("refreshAt"));
         let later = line_of(client.resolve(org, "a").await);
         assert_eq!(ok(Via::Hyper, &later).value.as_deref(), Some("a-1"));
-        check(Via::Hyper, "after refreshAt", 2, 6, start);
+        check(Via::Hyper, "after refreshAt", 2, 8, start);
     });
 
     // The CLI: every KIND of one run shares one login.

@@ -168,9 +168,10 @@ fn looks_like_html(text: &str) -> bool {
 /// error body, other texts) is not a token refusal.
 pub(crate) fn token_rejected(body: &[u8]) -> bool {
     error_strings(body).is_some_and(|errors| {
-        errors
-            .iter()
-            .any(|e| e.contains("invalid token") || e.trim() == "permission denied")
+        errors.iter().any(|e| {
+            let e = e.trim().trim_end_matches('.');
+            e.contains("invalid token") || e.eq_ignore_ascii_case("permission denied")
+        })
     })
 }
 

@@ -102,7 +102,7 @@ fn a_refused_renewal_means_a_login() {
 }
 
 #[test]
-fn a_renewal_that_fails_for_a_while_is_retried_then_reported() {
+fn a_renewal_that_fails_for_a_while_is_retried() {
     let replay = Replay::new()
         .recorded(&fixture("approle_login_200"))
         .recorded_at(&fixture("kv2_read_value_200"), KV_PATH)
@@ -119,6 +119,29 @@ fn a_renewal_that_fails_for_a_while_is_retried_then_reported() {
     h.advance(2_880_000);
     h.resolve(ORG, KIND).unwrap();
     assert_eq!(paths(&h), [LOGIN, KV_PATH, RENEW, RENEW, KV_PATH]);
+}
+
+#[test]
+fn a_renewal_that_keeps_failing_gives_way_to_a_login() {
+    // A server without renew-self (RustyVault answers 500 "Logical backend path not supported").
+    let unsupported = r#"{"error":"Logical backend path not supported."}"#;
+    let mut replay = Replay::new()
+        .recorded(&fixture("approle_login_200"))
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
+    for _ in 0..3 {
+        replay = replay.then(Method::POST, RENEW, reply(500, unsupported), "500");
+    }
+    let replay = replay
+        .recorded(&fixture("approle_login_200"))
+        .recorded_at(&fixture("kv2_read_value_200"), KV_PATH);
+    let mut h = Harness::new(approle(), replay);
+    h.resolve(ORG, KIND).unwrap();
+    h.advance(2_880_000);
+    h.resolve(ORG, KIND).unwrap();
+    assert_eq!(
+        paths(&h),
+        [LOGIN, KV_PATH, RENEW, RENEW, RENEW, LOGIN, KV_PATH]
+    );
 }
 
 #[test]

@@ -150,8 +150,10 @@ impl Task for Health {
                     ),
                 ),
             },
-            // Forbidden to this token (or no such mount: Vault answers both alike).
-            (Check::Mount | Check::Capabilities, 403) => self.then(None, now_ms),
+            // Forbidden to this token (or no such mount: Vault answers both alike), or an endpoint
+            // this server does not have (an older Vault, another implementation): skipped, the
+            // probe read stands in.
+            (Check::Mount | Check::Capabilities, 403 | 404 | 405 | 501) => self.then(None, now_ms),
             (Check::Capabilities, 200) => {
                 let path = Self::probe_path(ctx.org, org_id);
                 let caps = capabilities(body, &path);

@@ -130,10 +130,19 @@ impl<T: Task> Run<T> {
             Err(f) => {
                 self.last_failure = Some((f.reason, f.message.clone()));
                 let then = Resume::Renew { flight };
-                if !f.retryable || self.retry(ctx, now_ms, f.retry_after, then).is_err() {
-                    self.fail_login(ctx, Some(flight), now_ms, f.reason, f.message);
+                if f.retryable && self.retry(ctx, now_ms, f.retry_after, then).is_ok() {
+                    return;
                 }
-                return;
+                // Renewal keeps failing: stop renewing this token; a login (or, in token mode,
+                // the token as it is) takes over.
+                if let Some(token) = &mut ctx.org.token {
+                    token.renewable = false;
+                }
+                if token_mode {
+                    After::Request
+                } else {
+                    After::Login
+                }
             }
         };
         self.after_token(ctx, flight, after);
@@ -159,18 +168,21 @@ impl<T: Task> Run<T> {
             }
             let scrubber = ctx.org.scrubber(None);
             let f = classify_status(Call::Lookup, &response, &scrubber);
-            if f.retryable
-                || (response.status() == http::StatusCode::FORBIDDEN
-                    && token_rejected(response.body()))
-            {
-                return Err(Failed {
-                    reason: f.reason,
-                    message: f.message,
-                    retryable: f.retryable,
-                    retry_after: retry_after_secs(&response),
-                });
+            let status = response.status().as_u16();
+            // Forbidden by the token's policies (no default policy), or an endpoint this server
+            // does not have: the lifetime stays unknown. Anything else (a refused token, sealed,
+            // server errors) is the operation's failure.
+            let unknown = matches!(status, 404 | 405 | 501)
+                || (status == 403 && !token_rejected(response.body()));
+            if unknown {
+                return Ok(Err(f.message));
             }
-            Ok(Err(f.message))
+            Err(Failed {
+                reason: f.reason,
+                message: f.message,
+                retryable: f.retryable,
+                retry_after: retry_after_secs(&response),
+            })
         });
         let id = ctx.ids.next();
         match answer {
