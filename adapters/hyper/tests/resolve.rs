@@ -285,7 +285,7 @@ async fn transient_failures_are_retried() {
 async fn redirects_are_not_followed() {
     let dev = vault(&["a"]);
     dev.inject(FaultRule::new(
-        PathMatch::prefix("/v1/"),
+        PathMatch::prefix("/v1/secret/"),
         Fault::RedirectTo(dev.decoy_url()),
     ));
     let client = token_client(&dev, Client::new());
