@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 use vaultcred_core::{Reason, VaultConfig};
+use vaultcred_devvault::{Fault, FaultRule, PathMatch};
 use vaultcred_tests::{Host, Options, World};
 
 const LONG: Duration = Duration::from_secs(3600);
@@ -123,6 +124,62 @@ fn dropped_login_tokens_are_revoked_but_token_mode_tokens_never<H: Host>() {
     assert_eq!(revocations(), 3);
 }
 
+fn a_revoked_token_is_replaced_once_in_either_vault_error_shape<H: Host>() {
+    for newer in [false, true] {
+        let w = World::new(LONG);
+        w.dev.set_invalid_token_errors(newer);
+        let h = H::build(&Options::default());
+        h.register("org_a", w.approle_config("org_a"));
+        w.checked(h.resolve("org_a", "api-key")).unwrap();
+        let token = w
+            .dev
+            .requests()
+            .into_iter()
+            .rev()
+            .find_map(|r| r.header("x-vault-token").map(str::to_owned))
+            .unwrap();
+        assert!(w.dev.revoke_token(&token));
+        w.checked(h.resolve("org_a", "jira")).unwrap();
+        assert_eq!(
+            w.dev.count("POST", "/v1/auth/approle/login"),
+            2,
+            "1.17 shape: {newer}"
+        );
+        // Token mode: a dead token is auth_failed for resolve and health alike.
+        h.register(
+            "org_b",
+            VaultConfig::token(&w.dev.url(), "secret", "hvs.DEADdeadDEADdeadDEAD00").unwrap(),
+        );
+        assert_eq!(w.reason(h.resolve("org_b", "api-key")), Reason::AuthFailed);
+        let report = h.health("org_b");
+        assert_eq!(report.error.unwrap().reason, Reason::AuthFailed);
+    }
+}
+
+fn a_rate_limited_login_is_retried_honouring_retry_after<H: Host>() {
+    let w = World::new(LONG);
+    let quota = br#"{"errors":["request path \"auth/approle/login\": rate limit quota exceeded"]}"#;
+    w.dev.inject(
+        FaultRule::new(
+            PathMatch::exact("/v1/auth/approle/login"),
+            Fault::Status {
+                status: 429,
+                body: quota.to_vec(),
+                headers: vec![("Retry-After".into(), "1".into())],
+            },
+        )
+        .times(1),
+    );
+    let h = H::build(&Options::default());
+    h.register("org_a", w.approle_config("org_a"));
+    w.checked(h.resolve("org_a", "api-key")).unwrap();
+    assert_eq!(
+        w.dev.count("POST", "/v1/auth/approle/login"),
+        2,
+        "refused once, then in"
+    );
+}
+
 /// The roleId of an org's AppRole role in `w`.
 fn role_id(w: &World, org: &str) -> String {
     let text = std::fs::read_to_string(w.dir.join(format!("{org}.approle"))).unwrap();
@@ -176,6 +233,8 @@ fn a_tampered_wrapping_token_is_refused_and_not_unwrapped<H: Host>() {
 }
 
 vaultcred_tests::conformance!(
+    a_rate_limited_login_is_retried_honouring_retry_after,
+    a_revoked_token_is_replaced_once_in_either_vault_error_shape,
     a_wrapped_secret_id_is_looked_up_unwrapped_once_and_logged_in_with,
     a_tampered_wrapping_token_is_refused_and_not_unwrapped,
     denied_kinds_cost_no_login_and_no_secret_id_use,
