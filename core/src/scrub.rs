@@ -12,6 +12,7 @@ use crate::secret::SecretString;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::fmt;
 
 /// The text put in place of anything scrubbed.
@@ -42,14 +43,17 @@ const LONG_RUN: usize = 48;
 /// ```
 #[derive(Default)]
 pub struct Scrubber<'a> {
-    /// Each secret's forms: (form, whether matching ignores ASCII case). Longest first.
-    forms: Vec<(Cow<'a, str>, bool)>,
+    /// The secrets, as given (empty ones left out).
+    secrets: Vec<&'a str>,
+    /// Each secret's forms: (form, whether matching ignores ASCII case), longest first. Built
+    /// at the first scrub: a scrubber made for an answer that turns out fine costs nothing.
+    forms: OnceCell<Vec<(Cow<'a, str>, bool)>>,
 }
 
 impl fmt::Debug for Scrubber<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Scrubber")
-            .field("forms", &self.forms.len())
+            .field("secrets", &self.secrets.len())
             .finish()
     }
 }
@@ -57,53 +61,38 @@ impl fmt::Debug for Scrubber<'_> {
 impl<'a> Scrubber<'a> {
     /// A scrubber that knows the given secrets (empty ones are ignored).
     pub fn new(secrets: impl IntoIterator<Item = &'a SecretString>) -> Self {
-        let mut scrubber = Scrubber::default();
-        for secret in secrets {
-            scrubber.add(secret.expose());
+        let secrets = secrets
+            .into_iter()
+            .map(SecretString::expose)
+            .filter(|s| !s.is_empty())
+            .collect();
+        Scrubber {
+            secrets,
+            forms: OnceCell::new(),
         }
-        scrubber.sort();
-        scrubber
     }
 
     /// Adds one more secret to scrub.
     pub fn with(mut self, secret: &'a SecretString) -> Self {
-        self.add(secret.expose());
-        self.sort();
+        if !secret.is_empty() {
+            self.secrets.push(secret.expose());
+            self.forms = OnceCell::new();
+        }
         self
     }
 
-    fn add(&mut self, secret: &'a str) {
-        if secret.is_empty() {
-            return;
-        }
-        self.forms.push((Cow::Borrowed(secret), true));
-        if secret.len() < MIN_ENCODED {
-            return;
-        }
-        let bytes = secret.as_bytes();
-        for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
-            self.forms.push((Cow::Owned(engine.encode(bytes)), false));
-        }
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        self.forms.push((Cow::Owned(hex), true));
-        let encoded =
-            percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
-                .to_string();
-        if encoded != secret {
-            self.forms.push((Cow::Owned(encoded), true));
-        }
-        // A JWT's parts alone (its signature is often quoted without the rest).
-        if secret.starts_with("eyJ") {
-            for part in secret.split('.').filter(|p| p.len() >= 16) {
-                self.forms.push((Cow::Borrowed(part), false));
+    /// Every form of every secret, longest first.
+    fn forms(&self) -> &[(Cow<'a, str>, bool)] {
+        self.forms.get_or_init(|| {
+            let mut forms = Vec::new();
+            for secret in &self.secrets {
+                add_forms(&mut forms, secret);
             }
-        }
-    }
-
-    fn sort(&mut self) {
-        // Longest first, so a form that contains another is replaced whole.
-        self.forms.sort_by_key(|(f, _)| std::cmp::Reverse(f.len()));
-        self.forms.dedup();
+            // Longest first, so a form that contains another is replaced whole.
+            forms.sort_by_key(|(f, _)| std::cmp::Reverse(f.len()));
+            forms.dedup();
+            forms
+        })
     }
 
     /// Returns `text` with every known secret (in any of its forms) and every token-shaped,
@@ -126,7 +115,7 @@ impl<'a> Scrubber<'a> {
 
     /// Replaces every known form, matched with line breaks inside ignored.
     fn redact_known(&self, text: &str) -> String {
-        if self.forms.is_empty() {
+        if self.secrets.is_empty() {
             return text.to_owned();
         }
         // The text without line breaks, and where each of its bytes was.
@@ -140,7 +129,7 @@ impl<'a> Scrubber<'a> {
         }
         let folded = flat.to_ascii_lowercase();
         let mut spans: Vec<(usize, usize)> = Vec::new();
-        for (form, fold) in &self.forms {
+        for (form, fold) in self.forms() {
             let (hay, needle) = if *fold {
                 (&folded, form.to_ascii_lowercase().into_bytes())
             } else {
@@ -170,6 +159,32 @@ impl<'a> Scrubber<'a> {
         }
         out.push_str(text.get(i..).unwrap_or(""));
         out
+    }
+}
+
+/// A secret's forms: plain (any ASCII case) and, when long enough, base64 (both alphabets,
+/// padded or not), hex, percent-encoded, and a JWT's parts.
+fn add_forms<'a>(forms: &mut Vec<(Cow<'a, str>, bool)>, secret: &'a str) {
+    forms.push((Cow::Borrowed(secret), true));
+    if secret.len() < MIN_ENCODED {
+        return;
+    }
+    let bytes = secret.as_bytes();
+    for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
+        forms.push((Cow::Owned(engine.encode(bytes)), false));
+    }
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    forms.push((Cow::Owned(hex), true));
+    let encoded = percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+        .to_string();
+    if encoded != secret {
+        forms.push((Cow::Owned(encoded), true));
+    }
+    // A JWT's parts alone (its signature is often quoted without the rest).
+    if secret.starts_with("eyJ") {
+        for part in secret.split('.').filter(|p| p.len() >= 16) {
+            forms.push((Cow::Borrowed(part), false));
+        }
     }
 }
 
