@@ -154,8 +154,29 @@ fn collect_strings(value: &serde_json::Value, out: &mut Vec<String>) {
 /// returns the same outcome; every request goes to the configured origin and to one of the paths
 /// the operation may use; an error message contains no configured secret (token, secretId).
 pub fn response(data: &[u8]) {
+    fuzz_run(
+        data,
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_932_000),
+    );
+}
+
+/// What one [`response`] run ended with: a resolve's outcome or a health report.
+pub enum FuzzRun {
+    /// The input asked for a resolve (flags bit 1 clear); `None` for an empty input.
+    Resolve(
+        Option<
+            Result<std::sync::Arc<vaultcred_core::Credential>, vaultcred_core::CredentialNotFound>,
+        >,
+    ),
+    /// The input asked for a health check (flags bit 1 set).
+    Health(vaultcred_core::HealthReport),
+}
+
+/// [`response`] with the clock starting at `start`; returns what the operation ended with (for
+/// the `cli_output` target, which prints it as the CLI does).
+pub fn fuzz_run(data: &[u8], start: SystemTime) -> FuzzRun {
     let Some((&flags, rest)) = data.split_first() else {
-        return;
+        return FuzzRun::Resolve(None);
     };
     let approle = flags & 1 != 0;
     let health = flags & 2 != 0;
@@ -207,8 +228,8 @@ pub fn response(data: &[u8]) {
         allowed.push(read.as_str());
     }
     let mut chunks = rest.split(|b| *b == FUZZ_SEPARATOR);
-    let mut clock = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_932_000);
-    let message = if health {
+    let mut clock = start;
+    let (message, run) = if health {
         let op = registry.start_health(FUZZ_ORG, clock);
         let report = drive(&mut registry, op, &mut chunks, &mut clock, &allowed);
         assert_eq!(
@@ -216,10 +237,15 @@ pub fn response(data: &[u8]) {
             report.error.is_none(),
             "a health report has an error exactly when it is not ok: {report:?}"
         );
-        report.error.map(|e| format!("{} {e:?}", e.message))
+        let message = report
+            .error
+            .as_ref()
+            .map(|e| format!("{} {e:?}", e.message));
+        (message, FuzzRun::Health(report))
     } else {
         let op = registry.start_resolve(FUZZ_ORG, FUZZ_KIND, clock);
-        match drive(&mut registry, op, &mut chunks, &mut clock, &allowed) {
+        let outcome = drive(&mut registry, op, &mut chunks, &mut clock, &allowed);
+        let message = match &outcome {
             Ok(credential) => {
                 assert_eq!(
                     (credential.org_id(), credential.kind()),
@@ -228,7 +254,8 @@ pub fn response(data: &[u8]) {
                 None
             }
             Err(e) => Some(format!("{e} {e:?}")),
-        }
+        };
+        (message, FuzzRun::Resolve(Some(outcome)))
     };
     if let Some(message) = message {
         for secret in secrets {
@@ -238,6 +265,7 @@ pub fn response(data: &[u8]) {
             );
         }
     }
+    run
 }
 
 /// Polls `op` to its end, answering each request with the next chunk.

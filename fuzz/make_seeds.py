@@ -70,6 +70,29 @@ write("response", "approle-relogin-403", bytes([APPROLE]) + login_ok + SEP + rec
 write("response", "approle-429-retry-after", bytes([APPROLE]) + login_ok + SEP + recorded("rate_limited_429") + SEP + kv_ok)
 write("response", "token-small-cap", bytes([TOKEN | 8]) + kv_ok)
 
+# ---------------------------------------------------------------- cli_output
+# A clock byte (the start is byte << 40 ms after the epoch: 2 is 2039, 228 is 9921, 255 is past
+# 10,000), then a response input. Leases and multiField answers push the printed times and
+# formats to their edges.
+def kv(data, lease=0):
+    return chunk(200, json.dumps({"lease_duration": lease, "data": {"data": data, "metadata": {"version": 3}}}))
+
+lookup_long = chunk(200, '{"data":{"id":"x","policies":["default"],"ttl":320000000000,"renewable":false}}')
+answers = {
+    "value": kv({"value": "sk-ant-api03-EXAMPLE-value"}),
+    "multi": kv({"user": "svc'one", "password": "p@ss word\n'quoted'", "9lives": "x"}),
+    "lease-huge": kv({"apiKey": "k" * 40}, lease=18446744073709551615),
+    "lease-3e11": kv({"token": "CANARYvalue-0001"}, lease=320000000000),
+    "unicode": kv({"value": "\u00e9\u202e\u0000" * 4}),
+}
+for clock in (2, 228, 255):
+    for name, answer in answers.items():
+        write("cli_output", f"{clock}-token-{name}", bytes([clock, TOKEN]) + lookup_long + SEP + answer)
+        write("cli_output", f"{clock}-approle-{name}", bytes([clock, APPROLE]) + login_ok + SEP + answer)
+    write("cli_output", f"{clock}-health", bytes([clock, HEALTH]) + lookup_long)
+    write("cli_output", f"{clock}-echo-500", bytes([clock, TOKEN | NO_RETRY]) + chunk(500, "upstream said X @T\n2026 INFO forged"))
+    write("cli_output", f"{clock}-missing", bytes([clock, TOKEN]) + lookup_long + SEP + recorded("kv2_read_missing_404"))
+
 # ---------------------------------------------------------------- config
 def cfg(name, obj):
     write("config", name, json.dumps(obj).encode())

@@ -6,66 +6,24 @@
 
 include!("../../fuzz/logic.rs");
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+include!("../../fuzz/replay.rs");
 
-/// The files of `dir`, sorted; `None` if it does not exist.
-fn files(dir: &Path) -> Option<Vec<PathBuf>> {
-    let entries = std::fs::read_dir(dir).ok()?;
-    let mut files: Vec<PathBuf> = entries
-        .map(|e| e.expect("readable directory entry").path())
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    Some(files)
-}
-
-/// Runs every corpus file of `target` (the corpus must exist and be non-empty, so this can never
-/// silently test nothing) and every kept regression input, then fails naming each input that
-/// failed.
-fn replay(target: &str, check: fn(&[u8])) {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
-    let corpus_dir = fuzz.join("corpus").join(target);
-    let corpus = files(&corpus_dir)
-        .unwrap_or_else(|| panic!("corpus directory {} is missing", corpus_dir.display()));
-    assert!(
-        !corpus.is_empty(),
-        "corpus directory {} is empty",
-        corpus_dir.display()
-    );
-    let regressions = files(&fuzz.join("regressions").join(target)).unwrap_or_default();
-    let mut failed = Vec::new();
-    for path in corpus.iter().chain(&regressions) {
-        let data = std::fs::read(path).expect("readable corpus file");
-        if catch_unwind(AssertUnwindSafe(|| check(&data))).is_err() {
-            failed.push(path.display().to_string());
-        }
-    }
-    assert!(
-        failed.is_empty(),
-        "{target}: {} of {} inputs failed (the panic of each is printed above):\n{}",
-        failed.len(),
-        corpus.len() + regressions.len(),
-        failed.join("\n")
-    );
-    println!(
-        "{target}: {} corpus files and {} regression inputs replayed",
-        corpus.len(),
-        regressions.len()
-    );
+/// `fuzz/`, seen from this crate.
+fn fuzz_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz")
 }
 
 #[test]
 fn config_corpus() {
-    replay("config", config);
+    replay(&fuzz_dir(), "config", config);
 }
 
 #[test]
 fn response_corpus() {
-    replay("response", response);
+    replay(&fuzz_dir(), "response", response);
 }
 
 #[test]
 fn path_template_corpus() {
-    replay("path_template", path_template);
+    replay(&fuzz_dir(), "path_template", path_template);
 }

@@ -18,6 +18,8 @@ mod cmd;
 mod conn;
 mod duration;
 mod failure;
+#[cfg(test)]
+mod fuzz_corpus;
 mod output;
 mod script;
 mod transport;
