@@ -6,7 +6,8 @@ use std::hint::black_box;
 use std::time::Duration;
 use vaultcred_bench::bodies::{self, KIND, ORG};
 use vaultcred_bench::core_drive::{
-    ADDR, STALE_STEP, registry_with_orgs, resolve_cached, resolve_once, start_time, token_config,
+    ADDR, STALE_STEP, approle_logged_in, recorded_response, registry_with_orgs, renew_once,
+    resolve_cached, resolve_once, start_time, token_config,
 };
 use vaultcred_bench::report::{self, criterion_dir, is_bench_run};
 use vaultcred_core::{Next, Registry, SecretValue};
@@ -64,6 +65,25 @@ fn core(c: &mut Criterion) {
             |response| {
                 clock += STALE_STEP;
                 resolve_once(&mut registry, ORG, KIND, clock, response)
+            },
+            BatchSize::SmallInput,
+        );
+    });
+
+    // The renewal cycle: an AppRole org whose login token is due (80 % of its 1 h lease gone)
+    // → renew-self request → the recorded renewal (1 h again, renewable) → the next request is
+    // the read, where the operation is cancelled. The clock moves 2,900 s per iteration: past
+    // the renewed token's deadline (2,880 s), before it expires (3,600 s).
+    let mut renewing = Registry::new();
+    let lease = approle_logged_in(&mut renewing, ORG, KIND, t0);
+    let step = lease.mul_f64(0.8) + Duration::from_secs(20);
+    let mut clock = t0;
+    group.bench_function("renew_cycle", |b| {
+        b.iter_batched(
+            || recorded_response("token_renew_self_200"),
+            |renewal| {
+                clock += step;
+                renew_once(&mut renewing, ORG, KIND, clock, renewal);
             },
             BatchSize::SmallInput,
         );
@@ -194,6 +214,10 @@ fn summary() {
     println!(
         "full cycle, 1 KiB KV v2, no transport  {:>12}   target ≤ 5 µs",
         report::show("core", "full_cycle")
+    );
+    println!(
+        "renewal cycle (renew-self), no transport {:>10}   target ≤ 2 µs",
+        report::show("core", "renew_cycle")
     );
     println!(
         "1 KiB KV v2 body: Value tree {} vs typed envelope {} (parse experiment)",

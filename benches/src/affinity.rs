@@ -18,6 +18,16 @@ pub fn pin_to_one_cpu() -> Option<usize> {
     imp::pin()
 }
 
+/// Pins the calling thread to the `n`-th CPU it may run on (counting from 0), for benchmarks
+/// that put one thread on each core. Returns that CPU, or `None` if there are not `n + 1`
+/// CPUs, pinning is unavailable, or `VAULTCRED_BENCH_NO_PIN` is set.
+pub fn pin_to_nth_cpu(n: usize) -> Option<usize> {
+    if std::env::var_os("VAULTCRED_BENCH_NO_PIN").is_some() {
+        return None;
+    }
+    imp::pin_nth(n)
+}
+
 #[cfg(target_os = "linux")]
 #[allow(
     unsafe_code,
@@ -25,6 +35,16 @@ pub fn pin_to_one_cpu() -> Option<usize> {
 )]
 mod imp {
     pub(super) fn pin() -> Option<usize> {
+        let allowed = allowed()?;
+        pin_exactly(*allowed.last()?)
+    }
+
+    pub(super) fn pin_nth(n: usize) -> Option<usize> {
+        pin_exactly(*allowed()?.get(n)?)
+    }
+
+    /// The CPUs the calling thread may run on, in increasing order.
+    fn allowed() -> Option<Vec<usize>> {
         // SAFETY: `cpu_set_t` is plain data; all-zero is the empty set.
         let mut allowed: libc::cpu_set_t = unsafe { std::mem::zeroed() };
         let size = std::mem::size_of::<libc::cpu_set_t>();
@@ -33,10 +53,17 @@ mod imp {
             return None;
         }
         // SAFETY: CPU_ISSET only reads the set, with an index below CPU_SETSIZE.
-        let cpu = (0..libc::CPU_SETSIZE as usize)
-            .rev()
-            .find(|&c| unsafe { libc::CPU_ISSET(c, &allowed) })?;
-        // SAFETY: as above.
+        Some(
+            (0..libc::CPU_SETSIZE as usize)
+                .filter(|&c| unsafe { libc::CPU_ISSET(c, &allowed) })
+                .collect(),
+        )
+    }
+
+    /// Pins the calling thread to `cpu` (below CPU_SETSIZE).
+    fn pin_exactly(cpu: usize) -> Option<usize> {
+        let size = std::mem::size_of::<libc::cpu_set_t>();
+        // SAFETY: `cpu_set_t` is plain data; all-zero is the empty set.
         let mut one: libc::cpu_set_t = unsafe { std::mem::zeroed() };
         // SAFETY: `cpu` < CPU_SETSIZE; `one` is a valid set.
         unsafe { libc::CPU_SET(cpu, &mut one) };
@@ -48,6 +75,9 @@ mod imp {
 #[cfg(not(target_os = "linux"))]
 mod imp {
     pub(super) fn pin() -> Option<usize> {
+        None
+    }
+    pub(super) fn pin_nth(_: usize) -> Option<usize> {
         None
     }
 }

@@ -92,3 +92,67 @@ pub fn resolve_cached(
         other => panic!("expected a cached credential, got {other:?}"),
     }
 }
+
+/// An AppRole org logged in at `now` with the recorded login (a renewable token, 1 h lease),
+/// whose `kind` is cached from the recorded 1 KiB read; returns the token's lease.
+pub fn approle_logged_in(
+    registry: &mut Registry,
+    org: &str,
+    kind: &str,
+    now: SystemTime,
+) -> Duration {
+    let config = match VaultConfig::approle(ADDR, MOUNT, "role-id-bench", "secret-id-bench") {
+        Ok(c) => c,
+        Err(e) => panic!("approle config: {e}"),
+    };
+    if let Err(e) = registry.register(org, config) {
+        panic!("register {org}: {e}");
+    }
+    let login = recorded_response("approle_login_200");
+    let mut op = registry.start_resolve(org, kind, now);
+    for answer in [login, crate::bodies::kv_read_1k().response()] {
+        match registry.poll(&mut op, now) {
+            Next::Http(_) => registry.on_response(&mut op, Ok(answer), now),
+            other => panic!("expected a request, got {other:?}"),
+        }
+    }
+    match registry.poll(&mut op, now) {
+        Next::Done(Ok(_)) => Duration::from_secs(3600),
+        other => panic!("expected a credential, got {other:?}"),
+    }
+}
+
+/// The response of recorded exchange `name`.
+pub fn recorded_response(name: &str) -> Response<Vec<u8>> {
+    match vaultcred_fixtures::recorded::recorded(name) {
+        Ok(r) => r.response(),
+        Err(e) => panic!("recorded fixture {name}: {e}"),
+    }
+}
+
+/// One renewal cycle: a resolve at `now` (the cached credential stale, the login token due)
+/// asks `renew-self`, gets `renewal`, and then asks for the read — where the operation is
+/// cancelled, so the cycle is the renewal alone. Panics if the core asks for anything else.
+pub fn renew_once(
+    registry: &mut Registry,
+    org: &str,
+    kind: &str,
+    now: SystemTime,
+    renewal: Response<Vec<u8>>,
+) {
+    let mut op = registry.start_resolve(org, kind, now);
+    match registry.poll(&mut op, now) {
+        Next::Http(request) if request.uri().path().ends_with("/auth/token/renew-self") => {
+            std::hint::black_box(request);
+        }
+        other => panic!("expected renew-self, got {other:?}"),
+    }
+    registry.on_response(&mut op, Ok(renewal), now);
+    match registry.poll(&mut op, now) {
+        Next::Http(request) if request.uri().path().contains("/data/") => {
+            std::hint::black_box(request);
+        }
+        other => panic!("expected the read after the renewal, got {other:?}"),
+    }
+    registry.cancel(&mut op);
+}

@@ -131,6 +131,7 @@ pub mod credential;
 pub mod envelope;
 pub mod error;
 mod events;
+pub mod fresh;
 pub mod kv;
 pub mod operation;
 mod options;
@@ -151,6 +152,7 @@ pub use error::{
     TransportError, TransportErrorKind,
 };
 pub use events::{MAX_PENDING_EVENTS, MAX_PENDING_NOTICES, Notice};
+pub use fresh::FreshIndex;
 pub use kv::SecretValue;
 pub use operation::{HealthOp, Next, Operation, Outcome, ResolveOp, ResolveResult};
 pub use registry::{Registry, RegistryOptions};

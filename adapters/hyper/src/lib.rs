@@ -84,7 +84,7 @@ pub type ClientBuilder = vaultcred_host::Builder<Client>;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 use tokio::sync::{Notify, broadcast};
-use vaultcred_core::{Next, Operation, Outcome, Registry};
+use vaultcred_core::{FreshIndex, Next, Operation, Outcome, Registry};
 use vaultcred_host::{Shared as _, observe};
 
 /// A Vault credential client for tokio.
@@ -103,6 +103,9 @@ pub struct Client {
 
 struct Shared {
     registry: Mutex<Registry>,
+    /// The registry's fresh-credential index: cache hits are answered from it without the
+    /// registry lock, so callers resolving different orgs never wait for each other.
+    fresh: Arc<FreshIndex>,
     /// Signalled after every `on_response`/`on_file` and on registry changes, waking tasks in
     /// `Next::WaitForLogin`.
     progress: Notify,
@@ -125,14 +128,15 @@ impl Client {
         org_id: &str,
         kind: &str,
     ) -> Result<Arc<Credential>, CredentialNotFound> {
-        let op = {
-            let mut registry = self.shared.registry();
-            let now = SystemTime::now();
-            if let Some(hit) = registry.cached(org_id, kind, now) {
-                return Ok(hit);
-            }
-            registry.start_resolve(org_id, kind, now)
-        };
+        if let Some(hit) = self.shared.fresh.get(org_id, kind, SystemTime::now()) {
+            let result = Ok(hit);
+            observe::resolved(org_id, kind, &result, 0);
+            return result;
+        }
+        let op = self
+            .shared
+            .registry()
+            .start_resolve(org_id, kind, SystemTime::now());
         let result = self.shared.drive(op).await;
         observe::resolved(org_id, kind, &result, 1);
         result

@@ -36,9 +36,11 @@ impl Connect for Client {
             .pool_timer(TokioTimer::new())
             .build(https);
         let (events, _) = broadcast::channel(256);
+        let registry = Registry::with_options(setup.registry_options());
         Ok(Client {
             shared: Arc::new(Shared {
-                registry: Mutex::new(Registry::with_options(setup.registry_options())),
+                fresh: registry.fresh_index(),
+                registry: Mutex::new(registry),
                 progress: Notify::new(),
                 events,
                 transport: Transport {

@@ -85,7 +85,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::SystemTime;
 use transport::Transport;
-use vaultcred_core::{Next, Operation, Outcome, Registry};
+use vaultcred_core::{FreshIndex, Next, Operation, Outcome, Registry};
 use vaultcred_host::{Connect, Setup, Shared as _, observe};
 
 /// A Vault credential client for threaded code: `Send + Sync`, and cheap to clone (clones share
@@ -100,6 +100,9 @@ pub struct Client {
 
 struct Shared {
     registry: Mutex<Registry>,
+    /// The registry's fresh-credential index: cache hits are answered from it without the
+    /// registry lock, so callers resolving different orgs never wait for each other.
+    fresh: Arc<FreshIndex>,
     /// Signalled whenever an operation has handled a response or a file (a login may be done).
     changed: Condvar,
     transport: Transport,
@@ -133,14 +136,19 @@ impl Client {
     ///
     /// (`tests/ureq_adapter.rs` in the workspace runs this against DevVault.)
     pub fn resolve(&self, org_id: &str, kind: &str) -> Result<Arc<Credential>, CredentialNotFound> {
+        if let Some(hit) = self.shared.fresh.get(org_id, kind, SystemTime::now()) {
+            let result = Ok(hit);
+            observe::resolved(org_id, kind, &result, 0);
+            return result;
+        }
         let start = |reg: &mut Registry, now| reg.start_resolve(org_id, kind, now);
         let (result, exchanges) = self.shared.drive(start);
         observe::resolved(org_id, kind, &result, exchanges);
         result
     }
 
-    /// Checks that Vault is reachable and the org's credentials are valid: a login (AppRole,
-    /// Kubernetes) or a token lookup-self (token mode).
+    /// A test resolve of the org (see [`HealthReport`]): the org's token the way a resolve gets
+    /// it (no extra login while a token is valid), then the mount and read-permission checks.
     pub fn health(&self, org_id: &str) -> HealthReport {
         let (report, _) = self.shared.drive(|reg, now| reg.start_health(org_id, now));
         observe::health(org_id, &report);
@@ -161,9 +169,11 @@ impl Connect for Client {
     const UNSUPPORTED: &'static [Setting] = &[Setting::TlsServerName];
     fn connect(setup: Setup) -> Result<Client, BuildError> {
         let transport = Transport::new(&setup)?;
+        let registry = Registry::with_options(setup.registry_options());
         Ok(Client {
             shared: Arc::new(Shared {
-                registry: Mutex::new(Registry::with_options(setup.registry_options())),
+                fresh: registry.fresh_index(),
+                registry: Mutex::new(registry),
                 changed: Condvar::new(),
                 transport,
                 subscribers: Mutex::new(Vec::new()),

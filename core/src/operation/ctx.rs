@@ -2,6 +2,7 @@
 //! may use (retry policy, body cap, jitter, event queue, id counter).
 
 use crate::events::{Events, Notices};
+use crate::fresh::FreshIndex;
 use crate::provider::{Ids, Provider};
 use crate::retry::{Jitter, RetryPolicy};
 
@@ -9,6 +10,8 @@ use crate::retry::{Jitter, RetryPolicy};
 pub(crate) struct Ctx<'a> {
     /// The operation's org.
     pub org: &'a mut Provider,
+    /// The hosts' view of the cache: written wherever the org's cache changes.
+    pub fresh: &'a FreshIndex,
     pub retry: &'a RetryPolicy,
     /// Largest response body accepted.
     pub max_body: usize,

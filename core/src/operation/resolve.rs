@@ -64,6 +64,7 @@ impl Resolve {
                     .insert(kind.to_owned(), Arc::clone(&credential));
             }
         }
+        ctx.fresh.store(&credential);
         credential
     }
 }
@@ -151,6 +152,7 @@ impl Task for Resolve {
                 Err((reason, message)) => {
                     if reason == Reason::Missing {
                         ctx.org.cache.remove(self.kind.as_str());
+                        ctx.fresh.remove(org_id, self.kind.as_str());
                     }
                     Verdict::Fail(reason, message)
                 }
