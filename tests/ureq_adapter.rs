@@ -508,14 +508,24 @@ fn unregister_wakes_a_thread_waiting_for_the_login() {
 
 #[test]
 fn a_proxy_is_used_only_when_chosen() {
-    // The proxy the user chose receives the request (a CONNECT-less plain HTTP proxy request).
+    // The proxy the user chose receives the request: ureq opens a tunnel (`CONNECT
+    // vault.invalid:8200`), writing the head in pieces, so read it up to its blank line.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let proxy = format!("http://{}", listener.local_addr().unwrap());
     let seen = std::thread::spawn(move || {
         let (mut socket, _) = listener.accept().unwrap();
-        let mut head = [0u8; 512];
-        let n = std::io::Read::read(&mut socket, &mut head).unwrap();
-        String::from_utf8_lossy(&head[..n]).into_owned()
+        socket
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+        let mut head = Vec::new();
+        let mut chunk = [0u8; 512];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match std::io::Read::read(&mut socket, &mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => head.extend_from_slice(&chunk[..n]),
+            }
+        }
+        String::from_utf8_lossy(&head).into_owned()
     });
     let client = Client::builder()
         .proxy(proxy)

@@ -123,6 +123,22 @@ fn scaling(c: &mut Criterion) {
                 },
             );
         }
+        // The same through the fresh index, the path the clients take for a hit.
+        let index = registry.fresh_index();
+        for (label, order) in [("all", &all), ("hot", &hot)] {
+            let mut k = 0usize;
+            group.bench_with_input(
+                BenchmarkId::new(format!("index_hit_{label}"), n),
+                &n,
+                |b, _| {
+                    b.iter(|| {
+                        k += 1;
+                        let org = &names[order[k % order.len()]];
+                        index.get(black_box(org), black_box(KIND), now)
+                    });
+                },
+            );
+        }
         let mut clock = t0;
         for (label, order) in [("all", &all), ("hot", &hot)] {
             let mut k = 0usize;
@@ -227,6 +243,8 @@ fn summary() {
     for what in [
         "cached_hit_all",
         "cached_hit_hot",
+        "index_hit_all",
+        "index_hit_hot",
         "full_cycle_all",
         "full_cycle_hot",
     ] {
@@ -246,6 +264,15 @@ fn summary() {
         )
         .map_or_else(|| "n/a".to_owned(), |r| format!("{r:.2}"));
         println!("{what:<15} {}   (10,000 ÷ 10 = {spread})", line.join(" | "));
+    }
+    for what in ["cached_hit", "index_hit"] {
+        let every_org = report::ratio(
+            "core_scaling",
+            &format!("{what}_all/10000"),
+            &format!("{what}_hot/10000"),
+        )
+        .map_or_else(|| "n/a".to_owned(), |r| format!("{r:.2}"));
+        println!("{what}: 10,000 orgs, every org in turn ÷ hot set = {every_org}   target ≤ 2");
     }
 }
 

@@ -159,6 +159,14 @@ pub(crate) fn parse_lookup(body: &[u8]) -> Result<TokenInfo, (Reason, String)> {
 
 /// Parses a 200 login answer.
 pub(crate) fn parse_login(body: &[u8], scrubber: &Scrubber<'_>) -> Result<Login, (Reason, String)> {
+    match parse_login_fast(body) {
+        Some(login) => Ok(login),
+        None => parse_login_full(body, scrubber),
+    }
+}
+
+/// [`parse_login`] for any body: parsed into a `Value`, every shape explained.
+fn parse_login_full(body: &[u8], scrubber: &Scrubber<'_>) -> Result<Login, (Reason, String)> {
     let invalid = |what: &str| {
         (
             Reason::InvalidResponse,
@@ -218,9 +226,90 @@ pub(crate) fn parse_login(body: &[u8], scrubber: &Scrubber<'_>) -> Result<Login,
     })
 }
 
+/// The well-formed login (or renewal) answer, reading only the three fields the core uses;
+/// serde skips the rest (policies, metadata, accessor…) without building it.
+#[derive(serde::Deserialize)]
+struct FastLogin {
+    auth: Option<FastAuth>,
+    #[serde(default)]
+    errors: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(serde::Deserialize)]
+struct FastAuth {
+    client_token: String,
+    #[serde(default)]
+    lease_duration: Option<u64>,
+    #[serde(default)]
+    renewable: Option<bool>,
+}
+
+/// The hot path of [`parse_login`]: an `auth` block with a usable token, an unsigned lease and
+/// a boolean (or absent) `renewable`, and no `errors`. Anything else (a type mismatch, a
+/// duplicate key, an empty or unsendable token) returns `None`, and the `Value`-based path
+/// produces the precise outcome and message, so both paths always agree.
+fn parse_login_fast(body: &[u8]) -> Option<Login> {
+    let login: FastLogin = serde_json::from_slice(body).ok()?;
+    if login.errors.is_some() {
+        return None;
+    }
+    let auth = login.auth?;
+    let token = &auth.client_token;
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return None;
+    }
+    Some(Login {
+        token: SecretString::from(auth.client_token),
+        lease_secs: auth
+            .lease_duration
+            .unwrap_or(0)
+            .min(crate::refresh::MAX_LEASE_SECS),
+        renewable: auth.renewable.unwrap_or(false),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast path and the full path agree on every shape they both accept, and the fast
+    /// path declines everything else.
+    #[test]
+    fn the_fast_path_agrees_with_the_full_one() {
+        let s = Scrubber::default();
+        for body in [
+            &br#"{"auth":{"client_token":"hvs.x","lease_duration":1200,"renewable":true}}"#[..],
+            br#"{"auth":{"client_token":"hvs.x"},"warnings":["w"],"data":null}"#,
+            br#"{"auth":{"client_token":"hvs.x","lease_duration":null,"policies":["a"]}}"#,
+            br#"{"auth":{"client_token":"hvs.x","lease_duration":18446744073709551615}}"#,
+        ] {
+            let fast = parse_login_fast(body).expect("fast path");
+            let full = parse_login_full(body, &s).unwrap();
+            assert_eq!(
+                (fast.token.expose(), fast.lease_secs, fast.renewable),
+                (full.token.expose(), full.lease_secs, full.renewable),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        for body in [
+            &br#"{"auth":{"client_token":""}}"#[..],
+            br#"{"auth":{"client_token":"hvs x"}}"#,
+            br#"{"auth":{"client_token":"hvs.x","lease_duration":-1}}"#,
+            br#"{"auth":{"client_token":"hvs.x","lease_duration":1.5}}"#,
+            br#"{"auth":{"client_token":"hvs.x","renewable":"yes"}}"#,
+            br#"{"auth":{"client_token":"hvs.x"},"errors":["e"]}"#,
+            br#"{"auth":{"client_token":"hvs.x","client_token":"hvs.y"}}"#,
+            br#"{"auth":null}"#,
+            br#"[]"#,
+        ] {
+            assert!(
+                parse_login_fast(body).is_none(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
 
     #[test]
     fn login_shapes() {

@@ -5,8 +5,9 @@
 //! to take that lock too, so cached hits of different orgs on different cores waited for each
 //! other. The registry now keeps a [`FreshIndex`] beside its own cache — every credential it
 //! stores, replaces or drops is written here in the same step — and a host answers a hit from
-//! the index with a shared (read) lock of one shard: the org's, one of [`SHARDS`]. Hits of
-//! different orgs rarely meet on a shard, and readers never wait for each other.
+//! the index with a shared (read) lock of one shard, the one the key's hash selects among
+//! [`SHARDS`]. Hits of different keys rarely meet on a shard, and readers never wait for each
+//! other. One hash per hit: it selects the shard and finds the entry.
 //!
 //! The rule stays the core's: [`FreshIndex::get`] serves a credential only while `now` is
 //! before its `refreshAt`, exactly as a resolve would; anything else is a miss, and the host
@@ -15,84 +16,32 @@
 use crate::credential::Credential;
 use crate::provider::Hasher;
 use crate::refresh::to_ms;
-use std::borrow::Borrow;
-use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher as _};
+use hashbrown::HashTable;
+use std::hash::{BuildHasher, Hasher as _};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::SystemTime;
 
 /// Number of shards: a power of two, enough that two busy orgs seldom share one.
 pub const SHARDS: usize = 64;
 
-/// An `(orgId, kind)` key, owned.
-struct Key {
+/// One indexed credential, with its key's hash (compared first, and reused when the table
+/// grows, so neither reads the key's bytes).
+struct Entry {
+    hash: u64,
     org: Box<str>,
     kind: Box<str>,
+    credential: Arc<Credential>,
 }
 
-/// A key seen as a pair of strings, so a lookup borrows `(&str, &str)` without allocating.
-trait Pair {
-    fn org(&self) -> &str;
-    fn kind(&self) -> &str;
-}
-
-impl Pair for Key {
-    fn org(&self) -> &str {
-        &self.org
-    }
-    fn kind(&self) -> &str {
-        &self.kind
+impl Entry {
+    fn is(&self, hash: u64, org_id: &str, kind: &str) -> bool {
+        self.hash == hash && *self.org == *org_id && *self.kind == *kind
     }
 }
-
-impl Pair for (&str, &str) {
-    fn org(&self) -> &str {
-        self.0
-    }
-    fn kind(&self) -> &str {
-        self.1
-    }
-}
-
-impl<'a> Borrow<dyn Pair + 'a> for Key {
-    fn borrow(&self) -> &(dyn Pair + 'a) {
-        self
-    }
-}
-
-impl Hash for dyn Pair + '_ {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.org().hash(state);
-        self.kind().hash(state);
-    }
-}
-
-impl PartialEq for dyn Pair + '_ {
-    fn eq(&self, other: &Self) -> bool {
-        self.org() == other.org() && self.kind() == other.kind()
-    }
-}
-
-impl Eq for dyn Pair + '_ {}
-
-// `Key` hashes and compares exactly as its `dyn Pair` view, as `Borrow` requires.
-impl Hash for Key {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        (self as &dyn Pair).hash(state);
-    }
-}
-
-impl PartialEq for Key {
-    fn eq(&self, other: &Self) -> bool {
-        (self as &dyn Pair) == (other as &dyn Pair)
-    }
-}
-
-impl Eq for Key {}
 
 /// One shard, aligned to its own cache lines so readers of neighbouring shards share none.
 #[repr(align(128))]
-struct Shard(RwLock<HashMap<Key, Arc<Credential>, Hasher>>);
+struct Shard(RwLock<HashTable<Entry>>);
 
 /// The credentials a host may serve without the registry, shared by the registry (which
 /// writes it) and the host (which reads it). Get it with
@@ -147,18 +96,23 @@ impl FreshIndex {
     /// An empty index whose maps use `hasher` (the registry's, seeded by the host).
     pub(crate) fn new(hasher: Hasher) -> Self {
         let shards = (0..SHARDS)
-            .map(|_| Shard(RwLock::new(HashMap::with_hasher(hasher.clone()))))
+            .map(|_| Shard(RwLock::new(HashTable::new())))
             .collect();
         FreshIndex { shards, hasher }
     }
 
-    /// The shard of `org_id`: all of an org's credentials live in one shard.
-    fn shard(&self, org_id: &str) -> &RwLock<HashMap<Key, Arc<Credential>, Hasher>> {
+    /// The hash of `(org_id, kind)` (0xFF, which UTF-8 never contains, ends the org id, so no
+    /// two pairs hash the same bytes) and the shard it selects. The shard comes from bits
+    /// 32–37: the table itself uses the low bits for the bucket and the top 7 for its control
+    /// bytes, so these leave both intact.
+    fn locate(&self, org_id: &str, kind: &str) -> (u64, &RwLock<HashTable<Entry>>) {
         let mut h = self.hasher.build_hasher();
         h.write(org_id.as_bytes());
-        // The high bits: foldhash mixes them best.
-        let i = (h.finish() >> 58) as usize % SHARDS;
-        &self.shards[i].0
+        h.write_u8(0xff);
+        h.write(kind.as_bytes());
+        let hash = h.finish();
+        let shard = (hash >> 32) as usize % SHARDS;
+        (hash, &self.shards[shard].0)
     }
 
     /// The credential of `kind` for `org_id` if the registry holds it and it is still fresh at
@@ -166,11 +120,11 @@ impl FreshIndex {
     /// Takes one shard's read lock; allocates nothing.
     pub fn get(&self, org_id: &str, kind: &str, now: SystemTime) -> Option<Arc<Credential>> {
         let now_ms = to_ms(now);
-        let map = self
-            .shard(org_id)
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        map.get(&(org_id, kind) as &dyn Pair)
+        let (hash, shard) = self.locate(org_id, kind);
+        let table = shard.read().unwrap_or_else(PoisonError::into_inner);
+        table
+            .find(hash, |e| e.is(hash, org_id, kind))
+            .map(|e| &e.credential)
             .filter(|c| now_ms < c.refresh_at_ms)
             .cloned()
     }
@@ -188,32 +142,33 @@ impl FreshIndex {
         self.len() == 0
     }
 
-    /// Stores (or replaces) `credential` under its org and kind.
+    /// Stores (or replaces) `credential` under its org and kind; the key is allocated only the
+    /// first time.
     pub(crate) fn store(&self, credential: &Arc<Credential>) {
-        let key = Key {
-            org: credential.org_id.as_str().into(),
-            kind: credential.kind.as_str().into(),
-        };
-        self.shard(&credential.org_id)
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key, Arc::clone(credential));
+        let (org_id, kind) = (credential.org_id.as_str(), credential.kind.as_str());
+        let (hash, shard) = self.locate(org_id, kind);
+        let mut table = shard.write().unwrap_or_else(PoisonError::into_inner);
+        match table.find_mut(hash, |e| e.is(hash, org_id, kind)) {
+            Some(entry) => entry.credential = Arc::clone(credential),
+            None => {
+                let entry = Entry {
+                    hash,
+                    org: org_id.into(),
+                    kind: kind.into(),
+                    credential: Arc::clone(credential),
+                };
+                table.insert_unique(hash, entry, |e| e.hash);
+            }
+        }
     }
 
     /// Drops the credential of `kind` for `org_id`.
     pub(crate) fn remove(&self, org_id: &str, kind: &str) {
-        self.shard(org_id)
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&(org_id, kind) as &dyn Pair);
-    }
-
-    /// Drops every credential of `org_id` (registered again, or unregistered).
-    pub(crate) fn remove_org(&self, org_id: &str) {
-        self.shard(org_id)
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|key, _| &*key.org != org_id);
+        let (hash, shard) = self.locate(org_id, kind);
+        let mut table = shard.write().unwrap_or_else(PoisonError::into_inner);
+        if let Ok(entry) = table.find_entry(hash, |e| e.is(hash, org_id, kind)) {
+            entry.remove();
+        }
     }
 }
 

@@ -176,9 +176,8 @@ impl Registry {
             provider.unwrapped_secret_id = old.unwrapped_secret_id.clone();
         }
         let old = self.orgs.insert(org_id.to_owned(), provider);
-        self.fresh.remove_org(org_id);
         if let Some(old) = old {
-            self.retire(old);
+            self.retire(org_id, old);
         }
         Ok(())
     }
@@ -188,8 +187,7 @@ impl Registry {
     pub fn unregister(&mut self, org_id: &str) -> bool {
         match self.orgs.remove(org_id) {
             Some(old) => {
-                self.fresh.remove_org(org_id);
-                self.retire(old);
+                self.retire(org_id, old);
                 true
             }
             None => false,
@@ -197,8 +195,12 @@ impl Registry {
     }
 
     /// Queues the `revoke-self` of a dropped provider's login token. Tokens of token mode are
-    /// the operator's, never revoked.
-    fn retire(&mut self, provider: Box<Provider>) {
+    /// the operator's, never revoked. Also drops the provider's credentials from the fresh
+    /// index: exactly its cached kinds, since the index mirrors each provider's cache.
+    fn retire(&mut self, org_id: &str, provider: Box<Provider>) {
+        for kind in provider.cache.keys() {
+            self.fresh.remove(org_id, kind);
+        }
         if matches!(provider.config.auth, crate::config::Auth::Token { .. }) {
             return;
         }

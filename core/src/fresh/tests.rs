@@ -160,14 +160,16 @@ fn the_index_follows_every_change_of_the_cache() {
 }
 
 #[test]
-fn many_orgs_spread_over_the_shards() {
+fn many_keys_spread_over_the_shards() {
     let index = FreshIndex::new(Hasher::with_seed(7));
     let mut used = std::collections::HashSet::new();
     for i in 0..1000 {
         let org = format!("org_{i}");
-        used.insert(std::ptr::from_ref(index.shard(&org)) as usize);
+        used.insert(std::ptr::from_ref(index.locate(&org, "api-key").1) as usize);
     }
     assert_eq!(used.len(), SHARDS, "1,000 orgs should reach every shard");
+    // The org id ends where it ends: moving a character across the boundary changes the hash.
+    assert_ne!(index.locate("org_a", "bk").0, index.locate("org_ab", "k").0);
 }
 
 #[test]
