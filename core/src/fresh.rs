@@ -15,7 +15,6 @@
 
 use crate::credential::Credential;
 use crate::provider::Hasher;
-use crate::refresh::to_ms;
 use hashbrown::HashTable;
 use std::hash::{BuildHasher, Hasher as _};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -24,18 +23,28 @@ use std::time::SystemTime;
 /// Number of shards: a power of two, enough that two busy orgs seldom share one.
 pub const SHARDS: usize = 64;
 
-/// One indexed credential, with its key's hash (compared first, and reused when the table
-/// grows, so neither reads the key's bytes).
+/// One indexed credential. A hit reads the slot (hash, refresh time, key), the key's bytes and
+/// the credential's reference count: four cache lines, whatever the number of orgs.
 struct Entry {
+    /// The key's hash, compared first and reused when the table grows.
     hash: u64,
-    org: Box<str>,
-    kind: Box<str>,
+    /// The credential's refreshAt, so a stale entry is a miss without reading the credential;
+    /// as a `SystemTime`, so a hit compares it with the host's clock as it is (turning a
+    /// `SystemTime` into milliseconds costs more than the rest of the lookup's arithmetic).
+    refresh_at: SystemTime,
+    /// `orgId`, a newline, `kind`: one allocation, compared in place (a stored orgId and kind
+    /// are valid path segments, which never hold a newline, so the split is unambiguous).
+    key: Box<str>,
     credential: Arc<Credential>,
 }
 
 impl Entry {
     fn is(&self, hash: u64, org_id: &str, kind: &str) -> bool {
-        self.hash == hash && *self.org == *org_id && *self.kind == *kind
+        self.hash == hash
+            && self.key.len() == org_id.len() + 1 + kind.len()
+            && self.key.as_bytes().get(org_id.len()) == Some(&b'\n')
+            && self.key.get(..org_id.len()) == Some(org_id)
+            && self.key.get(org_id.len() + 1..) == Some(kind)
     }
 }
 
@@ -119,14 +128,12 @@ impl FreshIndex {
     /// `now` (before its `refreshAt`); `None` otherwise — then resolve through the registry.
     /// Takes one shard's read lock; allocates nothing.
     pub fn get(&self, org_id: &str, kind: &str, now: SystemTime) -> Option<Arc<Credential>> {
-        let now_ms = to_ms(now);
         let (hash, shard) = self.locate(org_id, kind);
         let table = shard.read().unwrap_or_else(PoisonError::into_inner);
         table
             .find(hash, |e| e.is(hash, org_id, kind))
-            .map(|e| &e.credential)
-            .filter(|c| now_ms < c.refresh_at_ms)
-            .cloned()
+            .filter(|e| now < e.refresh_at)
+            .map(|e| Arc::clone(&e.credential))
     }
 
     /// Number of credentials indexed (fresh or not), for tests and metrics.
@@ -142,19 +149,21 @@ impl FreshIndex {
         self.len() == 0
     }
 
-    /// Stores (or replaces) `credential` under its org and kind; the key is allocated only the
-    /// first time.
+    /// Stores (or replaces) `credential` under its org and kind.
     pub(crate) fn store(&self, credential: &Arc<Credential>) {
         let (org_id, kind) = (credential.org_id.as_str(), credential.kind.as_str());
         let (hash, shard) = self.locate(org_id, kind);
         let mut table = shard.write().unwrap_or_else(PoisonError::into_inner);
         match table.find_mut(hash, |e| e.is(hash, org_id, kind)) {
-            Some(entry) => entry.credential = Arc::clone(credential),
+            Some(entry) => {
+                entry.refresh_at = credential.refresh_at();
+                entry.credential = Arc::clone(credential);
+            }
             None => {
                 let entry = Entry {
                     hash,
-                    org: org_id.into(),
-                    kind: kind.into(),
+                    refresh_at: credential.refresh_at(),
+                    key: format!("{org_id}\n{kind}").into_boxed_str(),
                     credential: Arc::clone(credential),
                 };
                 table.insert_unique(hash, entry, |e| e.hash);

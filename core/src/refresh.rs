@@ -74,8 +74,13 @@ pub fn refresh_at_ms(
 
 /// Milliseconds since the Unix epoch (0 for times before it, saturating far in the future).
 pub fn to_ms(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    // In u64 (no u128 arithmetic: this runs on every cache hit), saturating like `as_millis`
+    // clamped to u64.
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| {
+        d.as_secs()
+            .saturating_mul(1000)
+            .saturating_add(u64::from(d.subsec_millis()))
+    })
 }
 
 /// The `SystemTime` of `ms` milliseconds since the epoch (saturating at the largest time the
