@@ -28,8 +28,9 @@
 //! Operations are owned by the host and borrow the registry only during a step, so a
 //! multi-threaded host keeps the registry behind a mutex and holds the lock for microseconds,
 //! never across I/O. A fresh cached credential finishes an operation at once, without a request
-//! and without a heap allocation. If an operation is abandoned, [`Registry::cancel`] releases a
-//! login it was performing.
+//! and without a heap allocation; such a host can answer hits without the lock at all, from the
+//! [`FreshIndex`] the registry keeps in step ([`Registry::fresh_index`]), as both adapters do.
+//! If an operation is abandoned, [`Registry::cancel`] releases a login it was performing.
 //!
 //! ## State graph of one operation
 //!
