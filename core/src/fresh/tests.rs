@@ -51,6 +51,11 @@ fn kv(value: &str, version: u64, lease: u64) -> String {
     )
 }
 
+/// Caches `value` (version 1, no lease) as `kind` of `org`, resolved at `at(0)`.
+fn cache(registry: &mut Registry, org: &str, kind: &str, value: &str) -> Arc<Credential> {
+    resolve(registry, org, kind, at(0), (200, &kv(value, 1, 0))).unwrap()
+}
+
 /// For every (org, kind) of interest, the index agrees with the registry's own view.
 fn agree(registry: &Registry, index: &FreshIndex, now: SystemTime) {
     for org in ["org_a", "org_b"] {
@@ -83,14 +88,7 @@ fn the_index_follows_every_change_of_the_cache() {
         (200, &kv("v1-aaaa", 1, 60)),
     )
     .unwrap();
-    resolve(
-        &mut registry,
-        "org_b",
-        "k1",
-        at(0),
-        (200, &kv("v1-bbbb", 1, 0)),
-    )
-    .unwrap();
+    cache(&mut registry, "org_b", "k1", "v1-bbbb");
     assert!(Arc::ptr_eq(&index.get("org_a", "k1", at(1)).unwrap(), &a1));
     agree(&registry, &index, at(1));
     assert_eq!(index.len(), 2);
@@ -126,14 +124,7 @@ fn the_index_follows_every_change_of_the_cache() {
     agree(&registry, &index, gone);
 
     // Dropped by invalidate.
-    resolve(
-        &mut registry,
-        "org_a",
-        "k2",
-        at(0),
-        (200, &kv("v1-kkkk", 1, 0)),
-    )
-    .unwrap();
+    cache(&mut registry, "org_a", "k2", "v1-kkkk");
     assert!(index.get("org_a", "k2", at(1)).is_some());
     assert!(registry.invalidate("org_a", "k2"));
     assert!(index.get("org_a", "k2", at(1)).is_none());
@@ -141,14 +132,7 @@ fn the_index_follows_every_change_of_the_cache() {
 
     // Dropped, for the whole org, when it is registered again or unregistered; the other
     // org's entries stay.
-    resolve(
-        &mut registry,
-        "org_a",
-        "k2",
-        at(0),
-        (200, &kv("v1-kkkk", 1, 0)),
-    )
-    .unwrap();
+    cache(&mut registry, "org_a", "k2", "v1-kkkk");
     registry.register("org_a", token_config()).unwrap();
     assert!(index.get("org_a", "k2", at(1)).is_none());
     assert!(index.get("org_b", "k1", at(1)).is_some());
@@ -178,14 +162,7 @@ fn a_key_that_differs_only_in_where_the_org_ends_misses() {
     let mut registry = Registry::new();
     let index = registry.fresh_index();
     registry.register("org_ab", token_config()).unwrap();
-    resolve(
-        &mut registry,
-        "org_ab",
-        "k",
-        at(0),
-        (200, &kv("v1-abab", 1, 0)),
-    )
-    .unwrap();
+    cache(&mut registry, "org_ab", "k", "v1-abab");
     assert!(index.get("org_ab", "k", at(1)).is_some());
     assert!(index.get("org_a", "bk", at(1)).is_none());
 }
