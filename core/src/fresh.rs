@@ -48,6 +48,16 @@ impl Entry {
     }
 }
 
+/// `orgId`, a newline, `kind`, in one exact-size allocation (no formatting machinery: this
+/// runs on every first store of a kind).
+fn key_text(org_id: &str, kind: &str) -> Box<str> {
+    let mut key = String::with_capacity(org_id.len() + 1 + kind.len());
+    key.push_str(org_id);
+    key.push('\n');
+    key.push_str(kind);
+    key.into_boxed_str()
+}
+
 /// One shard, aligned to its own cache lines so readers of neighbouring shards share none.
 #[repr(align(128))]
 struct Shard(RwLock<HashTable<Entry>>);
@@ -163,7 +173,7 @@ impl FreshIndex {
                 let entry = Entry {
                     hash,
                     refresh_at: credential.refresh_at(),
-                    key: format!("{org_id}\n{kind}").into_boxed_str(),
+                    key: key_text(org_id, kind),
                     credential: Arc::clone(credential),
                 };
                 table.insert_unique(hash, entry, |e| e.hash);
