@@ -6,8 +6,8 @@ use std::hint::black_box;
 use std::time::Duration;
 use vaultcred_bench::bodies::{self, KIND, ORG};
 use vaultcred_bench::core_drive::{
-    ADDR, STALE_STEP, approle_logged_in, recorded_response, registry_with_orgs, renew_once,
-    resolve_cached, resolve_once, start_time, token_config,
+    ADDR, STALE_STEP, approle_logged_in, long_org_name, recorded_response, registry_with,
+    registry_with_orgs, renew_once, resolve_cached, resolve_once, start_time, token_config,
 };
 use vaultcred_bench::report::{self, criterion_dir, is_bench_run};
 use vaultcred_core::{Next, Registry, SecretValue};
@@ -160,6 +160,31 @@ fn scaling(c: &mut Criterion) {
             );
         }
     }
+    // Keys too long to sit inside an index entry (one more cache line per hit), 10,000 orgs.
+    let n = ORG_COUNTS[ORG_COUNTS.len() - 1];
+    let (mut registry, names) = registry_with((0..n).map(long_org_name).collect());
+    let t0 = start_time();
+    for name in &names {
+        resolve_once(&mut registry, name, KIND, t0, kv.response());
+    }
+    let now = t0 + Duration::from_secs(1);
+    let index = registry.fresh_index();
+    let all = scattered(n);
+    let hot: Vec<usize> = all.iter().copied().take(HOT).collect();
+    for (label, order) in [("all", &all), ("hot", &hot)] {
+        let mut k = 0usize;
+        group.bench_with_input(
+            BenchmarkId::new(format!("index_hit_long_{label}"), n),
+            &n,
+            |b, _| {
+                b.iter(|| {
+                    k += 1;
+                    let org = &names[order[k % order.len()]];
+                    index.get(black_box(org), black_box(KIND), now)
+                });
+            },
+        );
+    }
     group.finish();
 }
 
@@ -265,7 +290,7 @@ fn summary() {
         .map_or_else(|| "n/a".to_owned(), |r| format!("{r:.2}"));
         println!("{what:<15} {}   (10,000 ÷ 10 = {spread})", line.join(" | "));
     }
-    for what in ["cached_hit", "index_hit"] {
+    for what in ["cached_hit", "index_hit", "index_hit_long"] {
         let every_org = report::ratio(
             "core_scaling",
             &format!("{what}_all/10000"),

@@ -24,6 +24,13 @@ pub fn org_name(i: usize) -> String {
     format!("org_{i:06}")
 }
 
+/// A long name for org number `i`, shaped like the ids identity providers issue (`org_` and
+/// 27 characters): with the bench's kind, a fresh-index key of 50 bytes, past the 38 the index
+/// keeps inside its entries.
+pub fn long_org_name(i: usize) -> String {
+    format!("org_2Nf{i:06}Xb3kLq9TzR8vWm4pHc2")
+}
+
 /// A token-mode config for `addr`, with `token`.
 pub fn token_config(addr: &str, token: &str) -> VaultConfig {
     match VaultConfig::token(addr, MOUNT, token) {
@@ -34,8 +41,12 @@ pub fn token_config(addr: &str, token: &str) -> VaultConfig {
 
 /// A registry with `n` token-mode orgs ([`org_name`]`(0..n)`), each with its own token.
 pub fn registry_with_orgs(n: usize) -> (Registry, Vec<String>) {
+    registry_with((0..n).map(org_name).collect())
+}
+
+/// A registry with one token-mode org per name, each with its own token.
+pub fn registry_with(names: Vec<String>) -> (Registry, Vec<String>) {
     let mut registry = Registry::new();
-    let names: Vec<String> = (0..n).map(org_name).collect();
     for (i, name) in names.iter().enumerate() {
         let config = token_config(ADDR, &format!("{TOKEN}{i:06}"));
         if let Err(e) = registry.register(name, config) {

@@ -23,39 +23,79 @@ use std::time::SystemTime;
 /// Number of shards: a power of two, enough that two busy orgs seldom share one.
 pub const SHARDS: usize = 64;
 
-/// One indexed credential. A hit reads the slot (hash, refresh time, key), the key's bytes and
-/// the credential's reference count: four cache lines, whatever the number of orgs.
+/// Key bytes kept inside the entry itself; longer keys go to the heap.
+const INLINE: usize = 38;
+
+/// `orgId`, a newline, `kind`. Kept inside the entry when it fits in [`INLINE`] bytes (any
+/// org id and kind of usual length), so a hit compares it on the cache lines it already reads
+/// for the hash and the refresh time; a longer key is one exact-size heap allocation.
+enum Key {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Box<[u8]>),
+}
+
+impl Key {
+    /// The key of `(org_id, kind)`. A stored orgId and kind are valid path segments, which never
+    /// hold a newline, so the split is unambiguous.
+    fn new(org_id: &str, kind: &str) -> Key {
+        let len = org_id.len() + 1 + kind.len();
+        let mut bytes = [0u8; INLINE];
+        match (u8::try_from(len), bytes.get_mut(..len)) {
+            (Ok(short), Some(slot)) => {
+                let (org, rest) = slot.split_at_mut(org_id.len());
+                org.copy_from_slice(org_id.as_bytes());
+                if let Some((newline, kind_slot)) = rest.split_first_mut() {
+                    *newline = b'\n';
+                    kind_slot.copy_from_slice(kind.as_bytes());
+                }
+                Key::Inline { len: short, bytes }
+            }
+            _ => {
+                let mut heap = Vec::with_capacity(len);
+                heap.extend_from_slice(org_id.as_bytes());
+                heap.push(b'\n');
+                heap.extend_from_slice(kind.as_bytes());
+                Key::Heap(heap.into_boxed_slice())
+            }
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Key::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            Key::Heap(bytes) => bytes,
+        }
+    }
+
+    fn is(&self, org_id: &str, kind: &str) -> bool {
+        let key = self.bytes();
+        key.len() == org_id.len() + 1 + kind.len()
+            && key.get(org_id.len()) == Some(&b'\n')
+            && key.get(..org_id.len()) == Some(org_id.as_bytes())
+            && key.get(org_id.len() + 1..) == Some(kind.as_bytes())
+    }
+}
+
+/// One indexed credential in one aligned cache line (refresh time, pointer, key inline), so a
+/// hit reads that line and the credential's reference count, whatever the number of orgs. The
+/// hash is not kept: the table's control bytes already filter by 7 of its bits, and a resize
+/// recomputes it from the key.
+#[repr(align(64))]
 struct Entry {
-    /// The key's hash, compared first and reused when the table grows.
-    hash: u64,
     /// The credential's refreshAt, so a stale entry is a miss without reading the credential;
     /// as a `SystemTime`, so a hit compares it with the host's clock as it is (turning a
     /// `SystemTime` into milliseconds costs more than the rest of the lookup's arithmetic).
     refresh_at: SystemTime,
-    /// `orgId`, a newline, `kind`: one allocation, compared in place (a stored orgId and kind
-    /// are valid path segments, which never hold a newline, so the split is unambiguous).
-    key: Box<str>,
     credential: Arc<Credential>,
+    key: Key,
 }
+
+const _: () = assert!(std::mem::size_of::<Entry>() == 64);
 
 impl Entry {
-    fn is(&self, hash: u64, org_id: &str, kind: &str) -> bool {
-        self.hash == hash
-            && self.key.len() == org_id.len() + 1 + kind.len()
-            && self.key.as_bytes().get(org_id.len()) == Some(&b'\n')
-            && self.key.get(..org_id.len()) == Some(org_id)
-            && self.key.get(org_id.len() + 1..) == Some(kind)
+    fn is(&self, org_id: &str, kind: &str) -> bool {
+        self.key.is(org_id, kind)
     }
-}
-
-/// `orgId`, a newline, `kind`, in one exact-size allocation (no formatting machinery: this
-/// runs on every first store of a kind).
-fn key_text(org_id: &str, kind: &str) -> Box<str> {
-    let mut key = String::with_capacity(org_id.len() + 1 + kind.len());
-    key.push_str(org_id);
-    key.push('\n');
-    key.push_str(kind);
-    key.into_boxed_str()
 }
 
 /// One shard, aligned to its own cache lines so readers of neighbouring shards share none.
@@ -120,16 +160,30 @@ impl FreshIndex {
         FreshIndex { shards, hasher }
     }
 
-    /// The hash of `(org_id, kind)` (0xFF, which UTF-8 never contains, ends the org id, so no
-    /// two pairs hash the same bytes) and the shard it selects. The shard comes from bits
-    /// 32–37: the table itself uses the low bits for the bucket and the top 7 for its control
-    /// bytes, so these leave both intact.
-    fn locate(&self, org_id: &str, kind: &str) -> (u64, &RwLock<HashTable<Entry>>) {
+    /// The hash of `(org_id, kind)`: 0xFF, which UTF-8 never contains, ends the org id, so no
+    /// two pairs hash the same bytes.
+    fn hash(&self, org_id: &[u8], kind: &[u8]) -> u64 {
         let mut h = self.hasher.build_hasher();
-        h.write(org_id.as_bytes());
+        h.write(org_id);
         h.write_u8(0xff);
-        h.write(kind.as_bytes());
-        let hash = h.finish();
+        h.write(kind);
+        h.finish()
+    }
+
+    /// The hash of a stored entry, for the table's resize (the key's first newline ends the
+    /// org id).
+    fn rehash(&self, entry: &Entry) -> u64 {
+        let key = entry.key.bytes();
+        let split = key.iter().position(|&b| b == b'\n').unwrap_or(key.len());
+        let (org_id, kind) = key.split_at(split);
+        self.hash(org_id, kind.get(1..).unwrap_or_default())
+    }
+
+    /// The hash of `(org_id, kind)` and the shard it selects. The shard comes from bits 32–37:
+    /// the table itself uses the low bits for the bucket and the top 7 for its control bytes,
+    /// so these leave both intact.
+    fn locate(&self, org_id: &str, kind: &str) -> (u64, &RwLock<HashTable<Entry>>) {
+        let hash = self.hash(org_id.as_bytes(), kind.as_bytes());
         let shard = (hash >> 32) as usize % SHARDS;
         (hash, &self.shards[shard].0)
     }
@@ -141,7 +195,7 @@ impl FreshIndex {
         let (hash, shard) = self.locate(org_id, kind);
         let table = shard.read().unwrap_or_else(PoisonError::into_inner);
         table
-            .find(hash, |e| e.is(hash, org_id, kind))
+            .find(hash, |e| e.is(org_id, kind))
             .filter(|e| now < e.refresh_at)
             .map(|e| Arc::clone(&e.credential))
     }
@@ -164,19 +218,18 @@ impl FreshIndex {
         let (org_id, kind) = (credential.org_id.as_str(), credential.kind.as_str());
         let (hash, shard) = self.locate(org_id, kind);
         let mut table = shard.write().unwrap_or_else(PoisonError::into_inner);
-        match table.find_mut(hash, |e| e.is(hash, org_id, kind)) {
+        match table.find_mut(hash, |e| e.is(org_id, kind)) {
             Some(entry) => {
                 entry.refresh_at = credential.refresh_at();
                 entry.credential = Arc::clone(credential);
             }
             None => {
                 let entry = Entry {
-                    hash,
                     refresh_at: credential.refresh_at(),
-                    key: key_text(org_id, kind),
+                    key: Key::new(org_id, kind),
                     credential: Arc::clone(credential),
                 };
-                table.insert_unique(hash, entry, |e| e.hash);
+                table.insert_unique(hash, entry, |e| self.rehash(e));
             }
         }
     }
@@ -185,7 +238,7 @@ impl FreshIndex {
     pub(crate) fn remove(&self, org_id: &str, kind: &str) {
         let (hash, shard) = self.locate(org_id, kind);
         let mut table = shard.write().unwrap_or_else(PoisonError::into_inner);
-        if let Ok(entry) = table.find_entry(hash, |e| e.is(hash, org_id, kind)) {
+        if let Ok(entry) = table.find_entry(hash, |e| e.is(org_id, kind)) {
             entry.remove();
         }
     }

@@ -166,3 +166,40 @@ fn a_key_that_differs_only_in_where_the_org_ends_misses() {
     assert!(index.get("org_ab", "k", at(1)).is_some());
     assert!(index.get("org_a", "bk", at(1)).is_none());
 }
+
+#[test]
+fn keys_inline_and_on_the_heap_are_found_and_told_apart() {
+    // Keys of 38 bytes fit in the entry; one more byte goes to the heap. Both kinds of key, and
+    // keys that share a long prefix across that boundary, find exactly their own credential,
+    // also after the shard's table grows (a resize recomputes each hash from the stored key).
+    let mut registry = Registry::new();
+    let index = registry.fresh_index();
+    let base = "o".repeat(INLINE - 2); // org (36) + "\n" + kind "k" = 38 bytes: inline
+    let orgs = [
+        base.clone(),
+        format!("{base}x"),                  // 39 bytes: heap
+        format!("{base}{}", "y".repeat(60)), // far beyond: heap
+    ];
+    let stored: Vec<Arc<Credential>> = orgs
+        .iter()
+        .enumerate()
+        .map(|(i, org)| {
+            registry.register(org, token_config()).unwrap();
+            cache(&mut registry, org, "k", &format!("value-{i}-long-enough"))
+        })
+        .collect();
+    assert!(matches!(Key::new(&orgs[0], "k"), Key::Inline { .. }));
+    assert!(matches!(Key::new(&orgs[1], "k"), Key::Heap(_)));
+    // Grow every shard past its first allocation.
+    for i in 0..2000 {
+        let org = format!("org_{i}");
+        registry.register(&org, token_config()).unwrap();
+        cache(&mut registry, &org, "k", &format!("value-of-{i}"));
+    }
+    for (org, stored) in orgs.iter().zip(&stored) {
+        let hit = index.get(org, "k", at(1)).expect("fresh");
+        assert!(Arc::ptr_eq(&hit, stored), "{org}");
+    }
+    assert!(index.get(&format!("{base}xy"), "k", at(1)).is_none());
+    assert!(index.get(&base, "kx", at(1)).is_none());
+}
