@@ -8,6 +8,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::duration::parse_duration;
 
 mod help;
+mod service;
+
+pub(crate) use service::{KeysAction, KeysArgs, RekeyArgs, ScopeArg, ServeArgs};
 
 use help::{
     ABOUT, COMPLETIONS_EXAMPLES, EXAMPLES, HEALTH_EXAMPLES, LONG_ABOUT, OPEN_EXAMPLES,
@@ -70,6 +73,16 @@ pub(crate) enum Command {
     #[cfg(not(feature = "dev"))]
     #[command(hide = true)]
     Demo(WithoutDev),
+    /// Run the credential backend service (HTTP API over sealed config rows in SQLite or
+    /// PostgreSQL); --dev runs it on DevVault and a temporary database.
+    #[command(after_help = help::SERVE_EXAMPLES)]
+    Serve(ServeArgs),
+    /// Create, list or revoke the service's API keys.
+    #[command(after_help = help::KEYS_EXAMPLES)]
+    Keys(KeysArgs),
+    /// Re-seal every config row of the service's database under a new platform key.
+    #[command(after_help = help::REKEY_EXAMPLES)]
+    Rekey(RekeyArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell) on stdout.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),

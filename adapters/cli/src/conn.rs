@@ -110,23 +110,31 @@ pub(crate) fn open_envelope(
 
 /// Loads the sealing key from `key_file`, else from `VAULTCRED_KEY`; `None` if neither is set.
 pub(crate) fn load_key(key_file: Option<&Path>) -> Result<Option<EnvelopeKey>, Failure> {
+    let Some((text, origin)) = key_text(key_file)? else {
+        return Ok(None);
+    };
+    EnvelopeKey::from_base64(&text)
+        .map(Some)
+        .map_err(|e| Failure::usage(format!("{origin}: {e}")))
+}
+
+/// The text of the key: `key_file`'s content (warning when others may read it), else
+/// VAULTCRED_KEY, else `None`; with where it came from, for messages.
+pub(crate) fn key_text(
+    key_file: Option<&Path>,
+) -> Result<Option<(zeroize::Zeroizing<String>, String)>, Failure> {
     if let Some(path) = key_file {
         warn_if_readable_by_others(path);
         let text = std::fs::read_to_string(path).map_err(|e| {
             Failure::usage(format!("cannot read --key-file {}: {e}", path.display()))
         })?;
-        let text = zeroize::Zeroizing::new(text);
-        return EnvelopeKey::from_base64(&text)
-            .map(Some)
-            .map_err(|e| Failure::usage(format!("--key-file {}: {e}", path.display())));
+        return Ok(Some((
+            zeroize::Zeroizing::new(text),
+            format!("--key-file {}", path.display()),
+        )));
     }
     match std::env::var(KEY_ENV) {
-        Ok(text) => {
-            let text = zeroize::Zeroizing::new(text);
-            EnvelopeKey::from_base64(&text)
-                .map(Some)
-                .map_err(|e| Failure::usage(format!("{KEY_ENV}: {e}")))
-        }
+        Ok(text) => Ok(Some((zeroize::Zeroizing::new(text), KEY_ENV.to_owned()))),
         Err(std::env::VarError::NotPresent) => Ok(None),
         Err(std::env::VarError::NotUnicode(_)) => Err(Failure::usage(format!(
             "{KEY_ENV}: key must be 32 bytes of base64"

@@ -32,7 +32,7 @@ use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = parse();
-    init_logging(cli.verbose);
+    init_logging(cli.verbose, matches!(cli.command, Command::Serve(_)));
     let result = match &cli.command {
         Command::Resolve(args) => cmd::resolve::run(args),
         Command::Health(args) => cmd::health::run(args),
@@ -43,6 +43,9 @@ fn main() -> ExitCode {
         Command::DevServer(args) => cmd::dev_server::run(args),
         #[cfg(feature = "dev")]
         Command::Demo => cmd::demo::run(),
+        Command::Serve(args) => cmd::serve::run(args),
+        Command::Keys(args) => cmd::serve::run_keys(args),
+        Command::Rekey(args) => cmd::serve::run_rekey(args),
         Command::Completions(args) => cmd::completions::run(args),
         #[cfg(not(feature = "dev"))]
         Command::DevServer(_) | Command::Demo(_) => Err(failure::Failure::usage(
@@ -73,11 +76,13 @@ fn parse() -> Cli {
 }
 
 /// `-v`: debug events of the `vaultcred*` targets (the CLI and the adapters) on stderr;
-/// `-vv`: trace. Without `-v` nothing is logged.
-fn init_logging(verbose: u8) {
+/// `-vv`: trace. Without `-v` nothing is logged, but for `serve` (info).
+fn init_logging(verbose: u8, service: bool) {
     use tracing_subscriber::prelude::*;
 
     let level = match verbose {
+        // A service logs what it does (startup, config changes, failures) by default.
+        0 if service => tracing::Level::INFO,
         0 => return,
         1 => tracing::Level::DEBUG,
         _ => tracing::Level::TRACE,

@@ -990,6 +990,16 @@ fn demo_runs_and_shows_the_rotation() {
     for mode in ["Token auth", "AppRole auth", "Kubernetes auth", "Health"] {
         assert!(out.stdout.contains(mode), "{mode}");
     }
+    // The service part: config POSTed, Test Connection, dispatch, the audit trail, scopes.
+    for step in [
+        "The credential backend service",
+        "\"secretsSet\":[\"secretId\"]",
+        "\"ok\":true",
+        "1 change(s)",
+        "403 \"forbidden\"",
+    ] {
+        assert!(out.stdout.contains(step), "{step}: {}", out.stdout);
+    }
     assert!(!out.stdout.contains("sk-ant-api03-DEMO"), "unmasked value");
 }
 

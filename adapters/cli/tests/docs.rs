@@ -16,7 +16,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{DevServer, Lines, Out, bin, path_with_bin, run, vaultcred};
+use support::{DevServer, Lines, Out, bin, http, path_with_bin, run, stderr_word, vaultcred};
 use vaultcred_devvault::DevVault;
 
 const ORG: &str = "org_abc123";
@@ -54,8 +54,16 @@ impl World {
         }
         use base64::Engine as _;
         let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
-        for name in ["vault.key", "key.b64"] {
+        for name in ["vault.key", "key.b64", "platform.key"] {
             std::fs::write(dir.path().join(name), format!("{key}\n")).unwrap();
+        }
+        let new_key = base64::engine::general_purpose::STANDARD.encode([8u8; 32]);
+        std::fs::write(dir.path().join("new.key"), format!("{new_key}\n")).unwrap();
+        #[cfg(unix)]
+        for name in ["platform.key", "new.key"] {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::Permissions::from_mode(0o600);
+            std::fs::set_permissions(dir.path().join(name), mode).unwrap();
         }
         std::fs::write(
             dir.path().join("seed.json"),
@@ -113,6 +121,27 @@ impl World {
         let mut line = line
             .replace("http://127.0.0.1:8200", &self.dev.url())
             .replace("hvs.xxx", &self.dev.root_token());
+        if line.contains("vaultcred serve") {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let mut kept = Vec::new();
+            let mut skip = false;
+            for w in words {
+                if std::mem::take(&mut skip) {
+                    continue;
+                }
+                if w == "--listen" {
+                    skip = true;
+                    continue;
+                }
+                kept.push(w);
+            }
+            line = format!("{} --listen 127.0.0.1:0", kept.join(" "));
+        }
+        if line.contains("keys revoke") {
+            let listed = self.bash("vaultcred keys list --db sqlite:vaultcred.db");
+            let first: Value = serde_json::from_str(listed.stdout.lines().next().unwrap()).unwrap();
+            line = line.replace("3f9a0c1b22de", first["id"].as_str().unwrap());
+        }
         if is_server(&line) {
             line = line
                 .replace("--addr 127.0.0.1:8200", "")
@@ -131,7 +160,53 @@ fn is_server(line: &str) -> bool {
 /// A command that runs until interrupted, or for longer than a test should wait (`watch`,
 /// whose `--for` ending is tested in cli.rs): its first event is checked, then it is killed.
 fn runs_forever(line: &str) -> bool {
-    is_server(line) || line.contains("vaultcred watch")
+    is_server(line) || line.contains("vaultcred watch") || line.contains("vaultcred serve")
+}
+
+/// A `vaultcred serve` example: it answers /readyz (and, with --dev, the API calls it prints
+/// work), then SIGTERM stops it cleanly.
+fn check_service(world: &World, example: &str, line: &str) {
+    let mut cmd = world.command(&format!("exec {line}"));
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let addr = stderr_word(&mut child, "addr=");
+    let (status, _) = http(&addr, "GET", "/readyz", None, "");
+    assert_eq!(status, 200, "{example}");
+    if line.contains("--dev") {
+        let mut lines = Lines::new(child.stdout.take().unwrap());
+        let text = lines
+            .until(LIMIT, |l| l.contains("Who changed what"))
+            .join("\n");
+        let key = |label: &str| {
+            let line = text
+                .lines()
+                .find(|l| l.trim_start().starts_with(label))
+                .unwrap();
+            line.split_whitespace().last().unwrap().to_owned()
+        };
+        let (admin, dispatch) = (key("admin key"), key("dispatch key"));
+        let config = text
+            .split("-d '")
+            .nth(1)
+            .unwrap()
+            .split('\'')
+            .next()
+            .unwrap();
+        let (status, body) = http(
+            &addr,
+            "POST",
+            "/api/org/credential-backend",
+            Some(&admin),
+            config,
+        );
+        assert_eq!(status, 200, "{example}: {body}");
+        let path = "/api/org/credentials/anthropic-api-key";
+        let (status, body) = http(&addr, "GET", path, Some(&dispatch), "");
+        assert_eq!(status, 200, "{example}: {body}");
+    }
+    support::signal(&child, "TERM");
+    assert!(child.wait().unwrap().success(), "{example}");
 }
 
 /// The example lines of one `--help` page: the indented lines after `Example:`/`Examples:`.
@@ -192,6 +267,10 @@ fn check(world: &World, example: &str) {
         let (code, stderr) = server.stop("TERM");
         assert_eq!(code, 0, "{example}: {stderr}");
         assert!(!Path::new(&dir).exists(), "{example}: {dir} left behind");
+        return;
+    }
+    if line.contains("vaultcred serve") {
+        check_service(world, example, &line);
         return;
     }
     if runs_forever(&line) {
@@ -270,6 +349,18 @@ fn check(world: &World, example: &str) {
             }
         }
         "health" => assert_eq!(json()[0]["ok"], true, "{example}"),
+        "keys" if line.contains("keys create") => {
+            assert!(
+                out.stdout.starts_with("rsk_live_"),
+                "{example}: {}",
+                out.stdout
+            );
+        }
+        "keys" if line.contains("keys list") => {
+            assert!(json().iter().all(|k| k["orgId"] == ORG), "{example}");
+        }
+        "keys" => assert!(out.stderr.contains("revoked key"), "{example}"),
+        "rekey" => assert!(json()[0]["keyId"].is_string(), "{example}"),
         "demo" => assert!(out.stdout.contains("Rotation event"), "{example}"),
         "dev-server" => assert!(json()[0]["version"].as_u64().unwrap() >= 2, "{example}"),
         "seal" | "open" | "completions" => {
@@ -306,6 +397,9 @@ fn every_command_the_readme_and_help_print_runs() {
         &["dev-server", "put"],
         &["demo"],
         &["completions"],
+        &["serve"],
+        &["keys"],
+        &["rekey"],
     ] {
         help.extend(help_examples(args));
     }

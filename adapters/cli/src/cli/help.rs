@@ -147,3 +147,26 @@ Needs nothing else and finishes in a few seconds.
 
 Example:
   vaultcred demo";
+
+pub(super) const SERVE_EXAMPLES: &str = "\
+Examples:
+  vaultcred serve --dev
+  vaultcred serve --db sqlite:vaultcred.db --key-file platform.key --listen 127.0.0.1:8080
+
+The platform key: `openssl rand -base64 32 > platform.key && chmod 600 platform.key`. The org of
+every request comes from its API key (`vaultcred keys create`). Logs go to stderr (info by
+default; -v debug). SIGINT or SIGTERM drains the requests in flight, then exits.";
+
+pub(super) const KEYS_EXAMPLES: &str = "\
+Examples:
+  vaultcred keys create --db sqlite:vaultcred.db --org org_abc123 --scope admin --name settings
+  vaultcred keys create --db sqlite:vaultcred.db --org org_abc123 --scope dispatch
+  vaultcred keys list --db sqlite:vaultcred.db --org org_abc123
+  vaultcred keys revoke --db sqlite:vaultcred.db 3f9a0c1b22de";
+
+pub(super) const REKEY_EXAMPLES: &str = "\
+Examples:
+  vaultcred rekey --db sqlite:vaultcred.db --key-file platform.key --new-key-file new.key
+
+Run the service with both keys meanwhile (--key-file new.key --old-key-file platform.key), then
+with the new one only. A new key: `openssl rand -base64 32 > new.key && chmod 600 new.key`.";

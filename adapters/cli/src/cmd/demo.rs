@@ -161,9 +161,13 @@ pub(crate) fn run() -> Result<u8, Failure> {
         Err(_) => return Err(fail("no rotation event arrived")),
     }
 
+    // 8. The service.
+    super::demo_service::run(ORG, MOUNT, API_KEY, &url, &creds)?;
+
     say(&format!(
-        "\nDone in {:.1} s. Next: `vaultcred dev-server` for a server to try the other commands \
-         against, and `vaultcred --help`.",
+        "\nDone in {:.1} s. Next: `vaultcred serve --dev` for the service with curl commands to \
+         paste, `vaultcred dev-server` for a Vault to try the other commands against, and \
+         `vaultcred --help`.",
         started.elapsed().as_secs_f64()
     ));
     Ok(EXIT_OK)

@@ -4,6 +4,8 @@ pub(crate) mod completions;
 #[cfg(feature = "dev")]
 pub(crate) mod demo;
 #[cfg(feature = "dev")]
+pub(crate) mod demo_service;
+#[cfg(feature = "dev")]
 pub(crate) mod dev_put;
 #[cfg(feature = "dev")]
 pub(crate) mod dev_seed;
@@ -16,4 +18,7 @@ pub(crate) mod devsetup;
 pub(crate) mod health;
 pub(crate) mod resolve;
 pub(crate) mod seal;
+pub(crate) mod serve;
+#[cfg(feature = "dev")]
+pub(crate) mod serve_dev;
 pub(crate) mod watch;

@@ -1,0 +1,124 @@
+//! `GET /api/org/credentials/{kind}`: the platform's dispatch — the org's credential of `kind`,
+//! from the cache while fresh, else from Vault.
+
+use super::State;
+use super::auth::Dispatch;
+use super::error::ApiError;
+use axum::Json;
+use axum::extract::{Path, State as With};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use vaultcred_core::{Credential, CredentialNotFound, Reason, SecretValue};
+
+/// The latest time an answer shows (`9999-12-31T23:59:59.999Z`): RFC 3339 has four-digit years.
+const MAX_TIMESTAMP_MS: u64 = 253_402_300_799_999;
+
+/// RFC 3339 UTC with milliseconds, clamped to what RFC 3339 can write.
+pub(crate) fn timestamp(at: SystemTime) -> String {
+    let latest = SystemTime::UNIX_EPOCH + Duration::from_millis(MAX_TIMESTAMP_MS);
+    humantime::format_rfc3339_millis(at.clamp(SystemTime::UNIX_EPOCH, latest)).to_string()
+}
+
+/// The dispatch answer: `{"orgId","kind","value"|"multiField","resolvedAt","refreshAt","version"}`.
+fn body(credential: &Credential) -> Value {
+    let mut m = Map::new();
+    m.insert("orgId".into(), credential.org_id().into());
+    m.insert("kind".into(), credential.kind().into());
+    match credential.value() {
+        SecretValue::Value(v) => {
+            m.insert("value".into(), v.expose().into());
+        }
+        SecretValue::MultiField(fields) => {
+            let fields: Map<String, Value> = fields
+                .iter()
+                .map(|(k, v)| (k.clone(), v.expose().into()))
+                .collect();
+            m.insert("multiField".into(), fields.into());
+        }
+    }
+    m.insert(
+        "resolvedAt".into(),
+        timestamp(credential.resolved_at()).into(),
+    );
+    m.insert(
+        "refreshAt".into(),
+        timestamp(credential.refresh_at()).into(),
+    );
+    m.insert("version".into(), credential.version().into());
+    Value::Object(m)
+}
+
+/// The status of a failed resolve: 404 `missing`/`not_configured`, 400 `invalid_kind`, 504
+/// `timeout`, 502 for every other upstream reason.
+pub(crate) fn status_of(reason: Reason) -> StatusCode {
+    match reason {
+        Reason::Missing | Reason::NotConfigured => StatusCode::NOT_FOUND,
+        Reason::InvalidKind => StatusCode::BAD_REQUEST,
+        Reason::Timeout => StatusCode::GATEWAY_TIMEOUT,
+        _ => StatusCode::BAD_GATEWAY,
+    }
+}
+
+fn failure(e: &CredentialNotFound) -> ApiError {
+    ApiError::new(status_of(e.reason), e.reason.as_str(), e.message.clone())
+}
+
+/// Resolves the caller's org's credential `kind`.
+pub(crate) async fn resolve(
+    With(state): With<Arc<State>>,
+    Dispatch(caller): Dispatch,
+    Path(kind): Path<String>,
+) -> Result<Response, ApiError> {
+    let org = caller.org_id.as_str();
+    let configured = state
+        .live
+        .ensure(org)
+        .await
+        .map_err(|e| ApiError::internal("registering the config", &e))?;
+    if !configured {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            Reason::NotConfigured.as_str(),
+            "this org has no credential backend configured",
+        ));
+    }
+    let credential = state
+        .live
+        .client
+        .resolve(org, &kind)
+        .await
+        .map_err(|e| failure(&e))?;
+    let mut response = Json(body(&credential)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_follow_the_reason() {
+        assert_eq!(status_of(Reason::Missing), StatusCode::NOT_FOUND);
+        assert_eq!(status_of(Reason::NotConfigured), StatusCode::NOT_FOUND);
+        assert_eq!(status_of(Reason::Timeout), StatusCode::GATEWAY_TIMEOUT);
+        assert_eq!(status_of(Reason::PermissionDenied), StatusCode::BAD_GATEWAY);
+        assert_eq!(status_of(Reason::Unreachable), StatusCode::BAD_GATEWAY);
+        assert_eq!(status_of(Reason::InvalidKind), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn times_past_year_9999_are_clamped() {
+        let far = SystemTime::UNIX_EPOCH + Duration::from_secs(400_000_000_000);
+        assert_eq!(timestamp(far), "9999-12-31T23:59:59.999Z");
+        assert_eq!(
+            timestamp(SystemTime::UNIX_EPOCH),
+            "1970-01-01T00:00:00.000Z"
+        );
+    }
+}

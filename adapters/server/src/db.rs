@@ -1,0 +1,187 @@
+//! The database: one sqlx `Any` pool over SQLite (embedded, the default) or PostgreSQL (for
+//! replicas), and the schema, created or migrated on connect.
+
+use futures_core::future::BoxFuture;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::{AnyPool, Executor as _};
+use std::borrow::Cow;
+use std::time::Duration;
+
+/// Which database a [`Db`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file (`sqlite:PATH`): one service, nothing else to run.
+    Sqlite,
+    /// PostgreSQL (`postgres://…`): any number of replicas share the rows.
+    Postgres,
+}
+
+/// A database the service could not open or migrate. The URL's password, if any, is never part
+/// of the message.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The URL is neither `sqlite:PATH` nor `postgres://…`.
+    #[error("--db must be sqlite:PATH or postgres://…, not {0:?}")]
+    Url(String),
+    /// Connecting or a query failed.
+    #[error("database: {0}")]
+    Sql(#[from] sqlx::Error),
+    /// The schema could not be brought up to date.
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// The service's database: a connection pool and its backend.
+///
+/// ```
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// use vaultcred_server::{Backend, Db};
+/// let dir = tempfile::tempdir()?;
+/// let url = format!("sqlite:{}", dir.path().join("vaultcred.db").display());
+/// let db = Db::connect(&url).await?; // creates the file and the schema
+/// assert_eq!(db.backend(), Backend::Sqlite);
+/// db.ping().await?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Opens `url` (`sqlite:PATH`, created if missing, or `postgres://…`) and migrates the schema.
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
+        install_default_drivers();
+        let (backend, url) = if let Some(path) = url.strip_prefix("sqlite:") {
+            let path = path.strip_prefix("//").unwrap_or(path);
+            if path.is_empty() || path.contains('?') {
+                return Err(DbError::Url(url.to_owned()));
+            }
+            (Backend::Sqlite, format!("sqlite://{path}?mode=rwc"))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_owned())
+        } else {
+            return Err(DbError::Url(redact_url(url)));
+        };
+        let options = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(5))
+            .max_connections(match backend {
+                Backend::Sqlite => 4,
+                Backend::Postgres => 10,
+            });
+        let options = match backend {
+            // WAL: readers never wait for the writer; a busy writer waits up to 5 s.
+            Backend::Sqlite => options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;")
+                        .await?;
+                    Ok(())
+                })
+            }),
+            Backend::Postgres => options,
+        };
+        let pool = options.connect(&url).await?;
+        let migrator = Migrator::new(Embedded(backend)).await?;
+        migrator.run(&pool).await?;
+        Ok(Db { pool, backend })
+    }
+
+    /// The pool, for the stores.
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// One round trip (`SELECT 1`): what readiness reports.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections in use.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// `url` with any password (`user:secret@`) replaced, for messages.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The schema, compiled in: one migration list per backend (their SQL differs only in how the
+/// audit table numbers its rows).
+#[derive(Debug)]
+struct Embedded(Backend);
+
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+    include_str!("../migrations/postgres/0001_init.sql"),
+)];
+
+impl MigrationSource<'static> for Embedded {
+    fn resolve(self) -> BoxFuture<'static, Result<Vec<Migration>, BoxDynError>> {
+        Box::pin(async move {
+            Ok(MIGRATIONS
+                .iter()
+                .map(|&(version, description, sqlite, postgres)| {
+                    let sql = match self.0 {
+                        Backend::Sqlite => sqlite,
+                        Backend::Postgres => postgres,
+                    };
+                    Migration::new(
+                        version,
+                        Cow::Borrowed(description),
+                        MigrationType::Simple,
+                        Cow::Borrowed(sql),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_in_a_bad_url_is_not_shown() {
+        assert_eq!(
+            redact_url("mysql://app:s3cret@db:3306/x"),
+            "mysql://…@db:3306/x"
+        );
+        assert_eq!(redact_url("file.db"), "file.db");
+    }
+
+    #[tokio::test]
+    async fn urls_other_than_sqlite_and_postgres_are_refused() {
+        for url in [
+            "mysql://app:s3cret@db/x",
+            "sqlite:",
+            "file.db",
+            "sqlite:x.db?mode=ro",
+        ] {
+            let err = Db::connect(url).await.unwrap_err();
+            assert!(matches!(err, DbError::Url(_)), "{url}: {err}");
+            assert!(!err.to_string().contains("s3cret"), "{err}");
+        }
+    }
+}

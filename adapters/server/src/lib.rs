@@ -1,0 +1,69 @@
+//! # vaultcred-server
+//!
+//! The credential backend service of the spec, as a library and behind `vaultcred serve`: an
+//! org admin stores the org's Vault config over HTTP (`POST /api/org/credential-backend`), it
+//! is sealed into a row of a real database (SQLite embedded, or PostgreSQL), registered at once,
+//! and the platform's dispatch reads the org's credentials (`GET /api/org/credentials/{kind}`)
+//! through one async vaultcred client with its cache.
+//!
+//! | method, path | key scope | answer |
+//! |---|---|---|
+//! | `POST /api/org/credential-backend` `{"providerType":"vault","config":{…},"keep":[…]}` | admin | the config, redacted, and its `version`; 400 `invalid_config` with every problem; 409 on an `If-Match` conflict |
+//! | `GET /api/org/credential-backend` | admin | the redacted config and version, or 404 `not_configured` |
+//! | `DELETE /api/org/credential-backend` | admin | 204; unregisters the org (revoking its login token) |
+//! | `GET /api/org/credential-backend/audit` | admin | `{"entries":[…]}`: who changed what, when (secrets only as "set"/"changed"/"removed") |
+//! | `POST /api/org/credential-backend/vault/health`, optional candidate body | admin | `{"ok":true,"latencyMs":N}` or `{"ok":false,"error","reason"}`; 429 with `Retry-After` past 20 a minute |
+//! | `GET /api/org/credentials/{kind}` | dispatch | `{"orgId","kind","value"\|"multiField","resolvedAt","refreshAt","version"}`; 404 `missing`/`not_configured`, 504 `timeout`, 502 other upstream reasons |
+//! | `GET /healthz`, `GET /readyz` | none | liveness; readiness (the database answers) |
+//!
+//! The org always comes from the API key (`Authorization: Bearer rsk_live_…`), never from the
+//! body or the path. No token, secretId or value is written to the database in clear, and none
+//! is in any answer but dispatch's.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use vaultcred_server::{Db, Keyring, PlatformKey, Scope, Service, Settings};
+//!
+//! let db = Db::connect("sqlite:/var/lib/vaultcred/vaultcred.db").await?;
+//! let key = PlatformKey::from_base64(&std::fs::read_to_string("/etc/vaultcred/platform.key")?)?;
+//! let (_, admin_key) = db.create_key("org_abc123", Scope::Admin, "settings page").await?;
+//! println!("admin key (shown once): {}", *admin_key);
+//!
+//! let service = Service::new(db, Keyring::new(key), Settings::default())?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! service.serve(listener, async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! # Ok(())
+//! # }
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod api;
+mod audit;
+pub mod config_body;
+mod db;
+mod keys;
+mod live;
+mod rekey;
+mod rows;
+mod sealing;
+mod service;
+
+pub use api::auth::AUTH_CACHE_TTL;
+pub use api::backend::MAX_BODY_BYTES;
+pub use api::health::{HEALTH_CHECKS_PER_WINDOW, WINDOW as HEALTH_WINDOW};
+pub use audit::AuditEntry;
+pub use db::{Backend, Db, DbError};
+pub use keys::{Caller, KEY_PREFIX, KeyError, KeyInfo, Scope};
+pub use live::LiveError;
+pub use rekey::{RekeyError, RekeyReport, rekey};
+pub use rows::{Change, Row, WriteError};
+pub use sealing::{Keyring, NoRandomness, OpenError, PlatformKey};
+pub use service::{Service, Settings};
+
+/// Milliseconds since the Unix epoch, by the host's clock.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

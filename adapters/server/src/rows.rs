@@ -1,0 +1,237 @@
+//! The `credentials` table: one sealed Vault config per org, versioned, changed only by
+//! compare-and-set so two writers (two admins, two replicas) never lose each other's change.
+
+use crate::db::Db;
+use crate::now_ms;
+use sqlx::Row as _;
+
+/// An org's stored config row (still sealed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// The org.
+    pub org_id: String,
+    /// The sealed config (an envelope, see `vaultcred_core::envelope`).
+    pub envelope: String,
+    /// The id of the platform key that sealed it.
+    pub key_id: String,
+    /// Starts at 1, one more at each change.
+    pub version: i64,
+    /// When the org first saved a config (ms since the epoch).
+    pub created_at: i64,
+    /// When it last changed.
+    pub updated_at: i64,
+    /// Which API key last changed it.
+    pub updated_by: String,
+}
+
+/// What a save or delete could not do.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The row is not at the version the writer expected (`If-Match`), or appeared or went
+    /// away meanwhile.
+    #[error("the config changed meanwhile (now at version {current:?})")]
+    Conflict {
+        /// The version now stored, if any.
+        current: Option<i64>,
+    },
+    /// The database failed.
+    #[error("database: {0}")]
+    Sql(#[from] sqlx::Error),
+}
+
+/// One change to record in the audit trail with the write, in the same transaction.
+#[derive(Clone, Debug)]
+pub struct Change<'a> {
+    /// `create`, `update` or `delete`.
+    pub action: &'a str,
+    /// What changed, as JSON text (secrets only as "changed").
+    pub changes: &'a str,
+}
+
+fn row_of(row: &sqlx::any::AnyRow) -> Result<Row, sqlx::Error> {
+    Ok(Row {
+        org_id: row.try_get("org_id")?,
+        envelope: row.try_get("envelope")?,
+        key_id: row.try_get("key_id")?,
+        version: row.try_get("version")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        updated_by: row.try_get("updated_by")?,
+    })
+}
+
+const COLUMNS: &str = "org_id, envelope, key_id, version, created_at, updated_at, updated_by";
+
+impl Db {
+    /// The org's row, if it has one.
+    pub async fn load_row(&self, org_id: &str) -> Result<Option<Row>, sqlx::Error> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM credentials WHERE org_id = $1"
+        ))
+        .bind(org_id)
+        .fetch_optional(self.pool())
+        .await?
+        .as_ref()
+        .map(row_of)
+        .transpose()
+    }
+
+    /// Every row (sealed), for a rekey.
+    pub async fn all_rows(&self) -> Result<Vec<Row>, sqlx::Error> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM credentials ORDER BY org_id"
+        ))
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(row_of)
+        .collect()
+    }
+
+    /// Stores `envelope` as the org's config, creating the row (when `current` is `None`) or
+    /// replacing version `current`, and records `change` in the audit trail in the same
+    /// transaction. Returns the new version.
+    pub async fn save_row(
+        &self,
+        org_id: &str,
+        envelope: &str,
+        key_id: &str,
+        actor: &str,
+        current: Option<i64>,
+        change: &Change<'_>,
+    ) -> Result<i64, WriteError> {
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        let version = match current {
+            None => {
+                let inserted = sqlx::query(
+                    "INSERT INTO credentials (org_id, provider_type, envelope, key_id, version, \
+                     created_at, updated_at, updated_by) VALUES ($1, 'vault', $2, $3, 1, $4, $5, $6)",
+                )
+                .bind(org_id)
+                .bind(envelope)
+                .bind(key_id)
+                .bind(now)
+                .bind(now)
+                .bind(actor)
+                .execute(&mut *tx)
+                .await;
+                match inserted {
+                    Ok(_) => 1,
+                    Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                        drop(tx);
+                        return Err(self.conflict(org_id).await);
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Some(version) => {
+                let updated = sqlx::query(
+                    "UPDATE credentials SET envelope = $1, key_id = $2, version = $3, \
+                     updated_at = $4, updated_by = $5 WHERE org_id = $6 AND version = $7",
+                )
+                .bind(envelope)
+                .bind(key_id)
+                .bind(version + 1)
+                .bind(now)
+                .bind(actor)
+                .bind(org_id)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+                if updated.rows_affected() != 1 {
+                    drop(tx);
+                    return Err(self.conflict(org_id).await);
+                }
+                version + 1
+            }
+        };
+        record(&mut tx, org_id, now, actor, change, Some(version)).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    /// Re-seals the row at `version` with another key (a rekey): the config, its version and
+    /// its audit trail are unchanged. Whether the row was still at `version`.
+    pub async fn reseal_row(
+        &self,
+        org_id: &str,
+        version: i64,
+        envelope: &str,
+        key_id: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE credentials SET envelope = $1, key_id = $2 WHERE org_id = $3 AND version = $4",
+        )
+        .bind(envelope)
+        .bind(key_id)
+        .bind(org_id)
+        .bind(version)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Deletes the org's row if it is at `current` (any version when `None`), recording
+    /// `change`. Whether a row was deleted.
+    pub async fn delete_row(
+        &self,
+        org_id: &str,
+        actor: &str,
+        current: Option<i64>,
+        change: &Change<'_>,
+    ) -> Result<bool, WriteError> {
+        let mut tx = self.pool().begin().await?;
+        let deleted =
+            sqlx::query("DELETE FROM credentials WHERE org_id = $1 AND ($2 = 0 OR version = $3)")
+                .bind(org_id)
+                .bind(i64::from(current.is_some()))
+                .bind(current.unwrap_or(0))
+                .execute(&mut *tx)
+                .await?;
+        if deleted.rows_affected() != 1 {
+            drop(tx);
+            return match (current, self.load_row(org_id).await?) {
+                (_, None) => Ok(false),
+                (_, Some(row)) => Err(WriteError::Conflict {
+                    current: Some(row.version),
+                }),
+            };
+        }
+        record(&mut tx, org_id, now_ms(), actor, change, None).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn conflict(&self, org_id: &str) -> WriteError {
+        match self.load_row(org_id).await {
+            Ok(row) => WriteError::Conflict {
+                current: row.map(|r| r.version),
+            },
+            Err(e) => WriteError::Sql(e),
+        }
+    }
+}
+
+async fn record(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    org_id: &str,
+    at: i64,
+    actor: &str,
+    change: &Change<'_>,
+    version: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit (org_id, at, actor, action, version, changes) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(org_id)
+    .bind(at)
+    .bind(actor)
+    .bind(change.action)
+    .bind(version)
+    .bind(change.changes)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

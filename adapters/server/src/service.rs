@@ -1,0 +1,118 @@
+//! [`Service`]: the database, the keys and one live client, served over HTTP.
+
+use crate::api::{self, State};
+use crate::db::Db;
+use crate::live::Live;
+use crate::sealing::Keyring;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use vaultcred_core::RegistryOptions;
+use vaultcred_hyper::{BuildError, Client};
+
+/// The operator's settings (never a tenant's).
+///
+/// ```
+/// use vaultcred_server::Settings;
+/// let settings = Settings::default().allow_jwt_path("/var/run/secrets/vault/");
+/// assert_eq!(settings.timeout, std::time::Duration::from_secs(30));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The JWT files a Kubernetes config may name (default: the kubelet's ServiceAccount token).
+    pub allowed_jwt_paths: Vec<String>,
+    /// Time allowed for one HTTP call to Vault.
+    pub timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            allowed_jwt_paths: RegistryOptions::default().allowed_jwt_paths,
+            timeout: vaultcred_host::DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+impl Settings {
+    /// Also allows `path` as a config's `jwtPath` (a directory if it ends in `/`).
+    pub fn allow_jwt_path(mut self, path: impl Into<String>) -> Settings {
+        self.allowed_jwt_paths.push(path.into());
+        self
+    }
+
+    fn client(&self) -> Result<Client, BuildError> {
+        self.allowed_jwt_paths
+            .iter()
+            .fold(Client::builder().timeout(self.timeout), |b, p| {
+                b.allow_jwt_path(p.clone())
+            })
+            .build()
+    }
+
+    fn options(&self) -> RegistryOptions {
+        self.allowed_jwt_paths
+            .iter()
+            .fold(RegistryOptions::default(), |o, p| {
+                o.allow_jwt_path(p.clone())
+            })
+    }
+}
+
+/// The credential backend service.
+#[derive(Clone)]
+pub struct Service {
+    state: Arc<State>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("backend", &self.state.db.backend())
+            .field("orgs_registered", &self.state.live.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Service {
+    /// A service over `db`, sealing with `keys`. Registers no org yet: each is registered on
+    /// first use, so startup does not depend on the number of configured orgs. Call inside a
+    /// tokio runtime.
+    pub fn new(db: Db, keys: Keyring, settings: Settings) -> Result<Service, BuildError> {
+        let keys = Arc::new(keys);
+        let client = settings.client()?;
+        let live = Live::new(client, db.clone(), Arc::clone(&keys), settings.options());
+        let make_client = Box::new(move || settings.client());
+        Ok(Service {
+            state: Arc::new(State {
+                db,
+                keys,
+                live,
+                auth: api::auth::AuthCache::default(),
+                limiter: api::health::Limiter::default(),
+                make_client,
+            }),
+        })
+    }
+
+    /// The API as an axum router (to serve, or to nest in a larger app).
+    pub fn router(&self) -> axum::Router {
+        api::router(Arc::clone(&self.state))
+    }
+
+    /// Serves the API on `listener` until `shutdown` completes, then drains requests in flight
+    /// and closes the database.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let router = self.router();
+        axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        self.state.live.client.shutdown();
+        self.state.db.close().await;
+        Ok(())
+    }
+}

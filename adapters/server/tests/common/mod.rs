@@ -1,0 +1,173 @@
+//! A running service on SQLite and DevVault, and a small HTTP client for its API.
+
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client as HttpClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use vaultcred_devvault::DevVault;
+use vaultcred_server::{Db, Keyring, PlatformKey, Scope, Service, Settings};
+
+pub const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+/// One answer: status, headers, body as JSON (`Null` when empty or not JSON) and as text.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub json: Value,
+    pub text: String,
+}
+
+/// A service listening on loopback, over a SQLite file in a temporary directory.
+pub struct Running {
+    pub base: String,
+    pub db: Db,
+    pub db_path: PathBuf,
+    pub dir: tempfile::TempDir,
+    http: HttpClient<HttpConnector, Full<Bytes>>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Running {
+    pub async fn start() -> Running {
+        let dir = tempfile::tempdir().unwrap();
+        Running::start_in(dir).await
+    }
+
+    /// A service over the database in `dir` (made by an earlier service, or new).
+    pub async fn start_in(dir: tempfile::TempDir) -> Running {
+        let db_path = dir.path().join("vaultcred.db");
+        let db = Db::connect(&format!("sqlite:{}", db_path.display()))
+            .await
+            .unwrap();
+        let keys = Keyring::new(PlatformKey::from_base64(KEY).unwrap());
+        let settings = Settings {
+            timeout: Duration::from_secs(5),
+            ..Settings::default()
+        };
+        let service = Service::new(db.clone(), keys, settings).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(service.serve(listener, async {
+            let _ = stopped.await;
+        }));
+        Running {
+            base,
+            db,
+            db_path,
+            dir,
+            http: HttpClient::builder(TokioExecutor::new()).build_http(),
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Stops the service (draining) and gives back its directory.
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.dir, dir)
+    }
+
+    pub async fn key(&self, org: &str, scope: Scope) -> String {
+        let (_, key) = self.db.create_key(org, scope, "test").await.unwrap();
+        key.to_string()
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Answer {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        if let Some(key) = key {
+            request = request.header("authorization", format!("Bearer {key}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if !body.is_empty() {
+            request = request.header("content-type", "application/json");
+        }
+        let request = request
+            .body(Full::new(Bytes::from(body.to_owned())))
+            .unwrap();
+        let response = self.http.request(request).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let bytes = body.collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        Answer {
+            status: parts.status,
+            headers: parts.headers,
+            json: serde_json::from_str(&text).unwrap_or(Value::Null),
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> Answer {
+        self.call(Method::GET, path, Some(key), &[], "").await
+    }
+
+    pub async fn post(&self, path: &str, key: &str, body: &str) -> Answer {
+        self.call(Method::POST, path, Some(key), &[], body).await
+    }
+}
+
+/// A DevVault with a value at `secret/{org}/anthropic-api-key` and a policy `{org}-read` that
+/// reads the org's paths under the mounts `secret`, `kv` and `nope` (only `secret` exists at
+/// first), so a wrong mount is reported as such, not as a denied read.
+pub fn vault(org: &str, value: &str) -> DevVault {
+    let dev = DevVault::start().unwrap();
+    let policy = format!("{org}-read");
+    let paths: Vec<String> = ["secret", "kv", "nope"]
+        .iter()
+        .flat_map(|m| [format!("{m}/data/{org}/*"), format!("{m}/metadata/{org}/*")])
+        .collect();
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    dev.put_policy(&policy, &paths);
+    dev.kv_put(
+        "secret",
+        &format!("{org}/anthropic-api-key"),
+        serde_json::json!({ "value": value }),
+    );
+    dev
+}
+
+/// An AppRole config body for `org` on `dev` (returns the body and the secretId).
+pub fn approle_body(dev: &DevVault, org: &str, mount: &str) -> (String, String) {
+    let creds = dev.create_approle(
+        &format!("{org}-role"),
+        &[&format!("{org}-read")],
+        Duration::from_secs(3600),
+    );
+    let body = serde_json::json!({
+        "providerType": "vault",
+        "config": {
+            "addr": dev.url(),
+            "mount": mount,
+            "authMode": "approle",
+            "roleId": creds.role_id,
+            "secretId": creds.secret_id,
+        }
+    });
+    (body.to_string(), creds.secret_id)
+}
