@@ -44,11 +44,15 @@ pub enum Reason {
     /// The host drove an operation out of order (e.g. polled it while a response was awaited);
     /// a bug in the host, never something Vault said.
     HostMisuse,
+    /// The host's address policy refused every address of the config's `addr` (loopback,
+    /// private, link-local… outside the ranges the operator allowed): nothing was sent to it.
+    /// Not retried.
+    AddressNotAllowed,
 }
 
 impl Reason {
     /// Every reason, in declaration order.
-    pub const ALL: [Reason; 15] = [
+    pub const ALL: [Reason; 16] = [
         Reason::Missing,
         Reason::PermissionDenied,
         Reason::AuthFailed,
@@ -64,6 +68,7 @@ impl Reason {
         Reason::MountNotFound,
         Reason::NotKvV2,
         Reason::HostMisuse,
+        Reason::AddressNotAllowed,
     ];
 
     /// The snake_case wire name, e.g. `"permission_denied"`.
@@ -88,6 +93,7 @@ impl Reason {
             Reason::MountNotFound => "mount_not_found",
             Reason::NotKvV2 => "not_kv_v2",
             Reason::HostMisuse => "host_misuse",
+            Reason::AddressNotAllowed => "address_not_allowed",
         }
     }
 }
@@ -203,6 +209,9 @@ pub enum TransportErrorKind {
     Closed,
     /// Anything else (a malformed HTTP response, an I/O error).
     Other,
+    /// The host's address policy refused every address the request could go to: nothing was
+    /// sent.
+    AddressNotAllowed,
 }
 
 /// A transport failure handed back to the core instead of a response.
@@ -241,6 +250,7 @@ fn kind_text(kind: TransportErrorKind) -> &'static str {
         TransportErrorKind::BodyTooLarge => "response body too large",
         TransportErrorKind::Closed => "connection closed",
         TransportErrorKind::Other => "transport error",
+        TransportErrorKind::AddressNotAllowed => "address not allowed",
     }
 }
 

@@ -508,6 +508,11 @@ fn transport_failures_map_to_reasons() {
         (TransportErrorKind::TimedOut, Reason::Timeout, 3),
         (TransportErrorKind::Tls, Reason::Unreachable, 1),
         (TransportErrorKind::BodyTooLarge, Reason::InvalidResponse, 1),
+        (
+            TransportErrorKind::AddressNotAllowed,
+            Reason::AddressNotAllowed,
+            1,
+        ),
     ];
     for (kind, reason, attempts) in cases {
         let mut replay = Replay::new();

@@ -2,6 +2,7 @@
 //! builds its client from them.
 
 use crate::Connect;
+use crate::address::AddressPolicy;
 use crate::error::{BuildError, Origin, Setting};
 use crate::pem::{Pem, read_ca_dir};
 use crate::setup::{ClientAuth, Setup, Tls, root_store};
@@ -24,9 +25,9 @@ pub(crate) enum Roots {
 }
 
 /// The transport options of a vaultcred client: timeout, body cap, TLS roots, mTLS, the TLS
-/// verification switch and server name, retry policy and jitter seed. `C` is the client it
-/// builds (each adapter names it `ClientBuilder`); [`Options`](crate::Options) is the same
-/// builder without a client.
+/// verification switch and server name, retry policy, jitter seed and address policy. `C` is
+/// the client it builds (each adapter names it `ClientBuilder`); [`Options`](crate::Options) is
+/// the same builder without a client.
 ///
 /// Precedence, as in the Go client: an explicit method call wins over the environment
 /// ([`Builder::from_env`] / [`Builder::with_env`], whatever the order of the calls), which wins
@@ -57,6 +58,7 @@ pub struct Builder<C> {
     pub(crate) jitter_seed: Option<u64>,
     pub(crate) allowed_jwt_paths: Vec<String>,
     pub(crate) proxy: Option<String>,
+    pub(crate) address_policy: AddressPolicy,
     client: PhantomData<fn() -> C>,
 }
 
@@ -73,6 +75,7 @@ impl<C> Default for Builder<C> {
             jitter_seed: None,
             allowed_jwt_paths: Vec::new(),
             proxy: None,
+            address_policy: AddressPolicy::allow_all(),
             client: PhantomData,
         }
     }
@@ -91,6 +94,7 @@ impl<C> Clone for Builder<C> {
             jitter_seed: self.jitter_seed,
             allowed_jwt_paths: self.allowed_jwt_paths.clone(),
             proxy: self.proxy.clone(),
+            address_policy: self.address_policy.clone(),
             client: PhantomData,
         }
     }
@@ -113,6 +117,7 @@ impl<C> std::fmt::Debug for Builder<C> {
             .field("danger_disable_tls_verification", &self.insecure)
             .field("tls_server_name", &self.server_name)
             .field("retry", &self.retry)
+            .field("address_policy", &self.address_policy)
             .finish_non_exhaustive()
     }
 }
@@ -226,6 +231,28 @@ impl<C> Builder<C> {
         self
     }
 
+    /// Which IP addresses the client may connect to (default
+    /// [`AddressPolicy::allow_all`]). With [`AddressPolicy::public_only`], a Vault `addr` — an
+    /// IP literal, or a host name whatever it resolves to — leads to no connection to a
+    /// loopback, private, link-local… address outside the ranges the policy allows: the
+    /// adapter checks each address it is about to connect to, after DNS, and a resolve whose
+    /// every address is refused fails with reason `address_not_allowed`. Never read from the
+    /// environment. Refused ([`BuildError::Unsupported`]) by an adapter that cannot apply it;
+    /// an allow-all policy is the default and every adapter takes it.
+    ///
+    /// ```
+    /// use vaultcred_host::{AddressPolicy, Options};
+    ///
+    /// let policy = AddressPolicy::public_only().allow("10.20.0.0/16")?;
+    /// let setup = Options::default().address_policy(policy.clone()).setup()?;
+    /// assert_eq!(setup.address_policy, policy);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn address_policy(mut self, policy: AddressPolicy) -> Self {
+        self.address_policy = policy;
+        self
+    }
+
     /// The settings with a non-default value, and where each came from.
     fn chosen(&self) -> Vec<(Setting, Origin)> {
         let mut chosen = Vec::new();
@@ -248,6 +275,9 @@ impl<C> Builder<C> {
         }
         if self.proxy.is_some() {
             chosen.push((Setting::Proxy, Origin::Method("proxy")));
+        }
+        if !self.address_policy.is_allow_all() {
+            chosen.push((Setting::AddressPolicy, Origin::Method("address_policy")));
         }
         chosen
     }
@@ -302,6 +332,7 @@ impl<C> Builder<C> {
             jitter_seed: self.jitter_seed.unwrap_or_else(default_seed),
             allowed_jwt_paths: self.allowed_jwt_paths,
             proxy: self.proxy,
+            address_policy: self.address_policy,
             tls: Tls {
                 roots,
                 client_auth,

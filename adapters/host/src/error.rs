@@ -31,6 +31,8 @@ pub enum Setting {
     JitterSeed,
     /// The HTTP proxy requests go through (never taken from the environment).
     Proxy,
+    /// Which IP addresses the client may connect to (never taken from the environment).
+    AddressPolicy,
 }
 
 impl Setting {
@@ -51,7 +53,10 @@ impl Setting {
             Setting::SkipVerify => Some("VAULT_SKIP_VERIFY"),
             Setting::TlsServerName => Some("VAULT_TLS_SERVER_NAME"),
             Setting::Retry => Some("VAULT_MAX_RETRIES"),
-            Setting::MaxBodyBytes | Setting::JitterSeed | Setting::Proxy => None,
+            Setting::MaxBodyBytes
+            | Setting::JitterSeed
+            | Setting::Proxy
+            | Setting::AddressPolicy => None,
         }
     }
 
@@ -72,6 +77,7 @@ impl Setting {
             Setting::Retry => "retry",
             Setting::JitterSeed => "jitter_seed",
             Setting::Proxy => "proxy",
+            Setting::AddressPolicy => "address_policy",
         }
     }
 }
@@ -90,6 +96,7 @@ impl fmt::Display for Setting {
             Setting::Retry => "retry policy",
             Setting::JitterSeed => "jitter seed",
             Setting::Proxy => "proxy",
+            Setting::AddressPolicy => "address policy",
         })
     }
 }

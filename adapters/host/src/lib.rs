@@ -2,7 +2,7 @@
 //!
 //! What the vaultcred adapters share: the transport options of a client (timeout, body cap,
 //! CA bundle or directory, mTLS client certificate, the TLS verification switch and server
-//! name, retry policy, jitter seed), read from builder calls and from the Go Vault client's
+//! name, retry policy, jitter seed, the [`AddressPolicy`]), read from builder calls and from the Go Vault client's
 //! environment variables, checked once, with one [`BuildError`].
 //!
 //! An adapter (`vaultcred-ureq`, `vaultcred-hyper`) implements [`Connect`] for its client and
@@ -37,6 +37,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod address;
 mod builder;
 mod client;
 mod env;
@@ -47,6 +48,7 @@ pub mod observe;
 mod pem;
 mod setup;
 
+pub use address::{AddressNotAllowed, AddressPolicy, Cidr, InvalidCidr};
 pub use builder::{Builder, DEFAULT_TIMEOUT, default_seed};
 pub use client::{Shared, cancel, change, finished};
 pub use env::{TRANSPORT_VARIABLES, parse_bool, parse_duration, parse_retries};

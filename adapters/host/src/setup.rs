@@ -1,6 +1,7 @@
 //! [`Setup`]: the checked settings an adapter builds its transport from, and the rustls
 //! configuration both adapters' TLS stacks derive from them.
 
+use crate::AddressPolicy;
 use crate::error::{BuildError, Origin, Setting};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
@@ -27,6 +28,8 @@ pub struct Setup {
     pub allowed_jwt_paths: Vec<String>,
     /// The HTTP(S) proxy to use, if the user chose one (never from the environment).
     pub proxy: Option<String>,
+    /// Which IP addresses the client may connect to (default: every one).
+    pub address_policy: AddressPolicy,
     /// The TLS settings.
     pub tls: Tls,
 }

@@ -32,6 +32,20 @@
 //! [`Client::subscribe`] announces rotations; [`Client::watch`] is a stream that re-resolves
 //! kinds when their refresh time comes.
 //!
+//! A host running Vault configs its tenants wrote keeps them off its own network with an
+//! [`AddressPolicy`]: every address the client is about to connect to — an IP literal, or what a
+//! host name resolves to — is checked, and a resolve whose every address is refused fails with
+//! [`Reason::AddressNotAllowed`], without connecting.
+//!
+//! ```
+//! use vaultcred_hyper::{AddressPolicy, Client};
+//!
+//! let policy = AddressPolicy::public_only().allow("10.20.0.0/16")?;
+//! let client = Client::builder().address_policy(policy).build()?;
+//! # drop(client);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Tracing events use the target `vaultcred` and never carry a token or a secret.
 //!
 //! A `Client` keeps pooled connections whose tasks run on the tokio runtime that opened them:
@@ -53,6 +67,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod guard;
 mod transport;
 mod watch;
 
@@ -60,7 +75,7 @@ pub use vaultcred_core::{
     Credential, CredentialNotFound, HealthReport, Reason, RegisterError, RetryPolicy,
     RotationEvent, SecretValue, VaultConfig, WatchEvent,
 };
-pub use vaultcred_host::{BuildError, Origin, Setting};
+pub use vaultcred_host::{AddressPolicy, BuildError, Cidr, InvalidCidr, Origin, Setting};
 pub use watch::Watch;
 
 /// Settings of a [`Client`]: timeouts, body cap, TLS material and server name, retry policy,

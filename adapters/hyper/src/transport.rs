@@ -1,11 +1,12 @@
-//! The HTTP transport, built from the shared [`Setup`]: hyper's pooled client over rustls.
+//! The HTTP transport, built from the shared [`Setup`]: hyper's pooled client over rustls, over
+//! a connector applying the address policy ([`Guarded`]).
 
+use crate::guard::{Guarded, refusal};
 use crate::{Client, Shared};
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_rustls::{FixedServerNameResolver, HttpsConnector};
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use std::error::Error as StdError;
 use std::sync::{Arc, Mutex};
@@ -24,12 +25,13 @@ impl Connect for Client {
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(setup.tls.rustls_config()?)
             .https_or_http();
+        let tcp = Guarded::new(setup.address_policy.clone());
         let https = match &setup.tls.server_name {
             Some(name) => https
                 .with_server_name_resolver(FixedServerNameResolver::new(name.clone()))
                 .enable_http1()
-                .build(),
-            None => https.enable_http1().build(),
+                .wrap_connector(tcp),
+            None => https.enable_http1().wrap_connector(tcp),
         };
         // Redirects are never followed: hyper's client does not, and must not here.
         let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
@@ -57,7 +59,7 @@ impl Connect for Client {
 /// Sends the core's requests: one pooled keep-alive client, a timeout and a body cap per call.
 #[derive(Clone)]
 pub(crate) struct Transport {
-    http: hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    http: hyper_util::client::legacy::Client<HttpsConnector<Guarded>, Full<Bytes>>,
     pub(crate) timeout: Duration,
     max_body_bytes: usize,
 }
@@ -99,14 +101,17 @@ impl Transport {
     }
 }
 
-/// Classifies a failed exchange: a TLS failure anywhere in the chain, a connection that could
-/// not be made (`connect`), one closed early, or `otherwise`.
+/// Classifies a failed exchange: an address the policy refused, a TLS failure anywhere in the
+/// chain, a connection that could not be made (`connect`), one closed early, or `otherwise`.
 fn failure(
     e: &(dyn StdError + 'static),
     connect: bool,
     otherwise: TransportErrorKind,
 ) -> TransportError {
     use TransportErrorKind as K;
+    if let Some(refused) = refusal(e) {
+        return TransportError::new(K::AddressNotAllowed, refused);
+    }
     let closed = |e: &(dyn StdError + 'static)| {
         e.downcast_ref::<hyper::Error>()
             .is_some_and(|h| h.is_incomplete_message() || h.is_closed() || h.is_canceled())

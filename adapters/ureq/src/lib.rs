@@ -65,7 +65,9 @@ pub use vaultcred_host::{BuildError, Origin, Setting};
 /// Configures a [`Client`]: timeouts, body cap, TLS material, retry policy, jitter seed, and
 /// the Go client's `VAULT_*` variables ([`ClientBuilder::from_env`]). Start with
 /// [`Client::builder`]. The TLS server name setting is refused ([`BuildError::Unsupported`]):
-/// ureq cannot verify against another name than the URL's host.
+/// ureq cannot verify against another name than the URL's host. So is an address policy other
+/// than allow-all: this adapter does not check the addresses it connects to (the async one,
+/// `vaultcred-hyper`, does).
 ///
 /// ```
 /// use std::time::Duration;
@@ -166,7 +168,7 @@ impl Client {
 
 impl Connect for Client {
     const CLIENT: &'static str = "vaultcred-ureq";
-    const UNSUPPORTED: &'static [Setting] = &[Setting::TlsServerName];
+    const UNSUPPORTED: &'static [Setting] = &[Setting::TlsServerName, Setting::AddressPolicy];
     fn connect(setup: Setup) -> Result<Client, BuildError> {
         let transport = Transport::new(&setup)?;
         let registry = Registry::with_options(setup.registry_options());

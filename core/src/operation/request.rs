@@ -38,6 +38,7 @@ pub(super) fn checked(
         TransportErrorKind::TimedOut => (Reason::Timeout, true),
         TransportErrorKind::BodyTooLarge => (Reason::InvalidResponse, false),
         TransportErrorKind::Tls => (Reason::Unreachable, false),
+        TransportErrorKind::AddressNotAllowed => (Reason::AddressNotAllowed, false),
         TransportErrorKind::Refused | TransportErrorKind::Closed | TransportErrorKind::Other => {
             (Reason::Unreachable, true)
         }
