@@ -8,8 +8,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::duration::parse_duration;
 
 mod help;
+#[cfg(feature = "server")]
 mod service;
 
+#[cfg(feature = "server")]
 pub(crate) use service::{KeysAction, KeysArgs, RekeyArgs, ScopeArg, ServeArgs};
 
 use help::{
@@ -75,17 +77,41 @@ pub(crate) enum Command {
     Demo(WithoutDev),
     /// Run the credential backend service (HTTP API over sealed config rows in SQLite or
     /// PostgreSQL); --dev runs it on DevVault and a temporary database.
+    #[cfg(feature = "server")]
     #[command(after_help = help::SERVE_EXAMPLES)]
     Serve(ServeArgs),
     /// Create, list or revoke the service's API keys.
+    #[cfg(feature = "server")]
     #[command(after_help = help::KEYS_EXAMPLES)]
     Keys(KeysArgs),
     /// Re-seal every config row of the service's database under a new platform key.
+    #[cfg(feature = "server")]
     #[command(after_help = help::REKEY_EXAMPLES)]
     Rekey(RekeyArgs),
+    /// Not in this build (it needs the `server` feature): says so.
+    #[cfg(not(feature = "server"))]
+    #[command(hide = true)]
+    Serve(WithoutServer),
+    /// Not in this build (it needs the `server` feature): says so.
+    #[cfg(not(feature = "server"))]
+    #[command(hide = true)]
+    Keys(WithoutServer),
+    /// Not in this build (it needs the `server` feature): says so.
+    #[cfg(not(feature = "server"))]
+    #[command(hide = true)]
+    Rekey(WithoutServer),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell) on stdout.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
+}
+
+/// The arguments of a service subcommand this build does not have, whatever they are.
+#[cfg(not(feature = "server"))]
+#[derive(Debug, Args)]
+pub(crate) struct WithoutServer {
+    /// Ignored.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub(crate) rest: Vec<String>,
 }
 
 /// The arguments of a subcommand this build does not have, whatever they are.

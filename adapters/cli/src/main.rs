@@ -43,9 +43,17 @@ fn main() -> ExitCode {
         Command::DevServer(args) => cmd::dev_server::run(args),
         #[cfg(feature = "dev")]
         Command::Demo => cmd::demo::run(),
+        #[cfg(feature = "server")]
         Command::Serve(args) => cmd::serve::run(args),
+        #[cfg(feature = "server")]
         Command::Keys(args) => cmd::serve::run_keys(args),
+        #[cfg(feature = "server")]
         Command::Rekey(args) => cmd::serve::run_rekey(args),
+        #[cfg(not(feature = "server"))]
+        Command::Serve(_) | Command::Keys(_) | Command::Rekey(_) => Err(failure::Failure::usage(
+            "serve, keys and rekey are not in this build of vaultcred: it was built without the \
+             `server` feature; install with default features to get them",
+        )),
         Command::Completions(args) => cmd::completions::run(args),
         #[cfg(not(feature = "dev"))]
         Command::DevServer(_) | Command::Demo(_) => Err(failure::Failure::usage(

@@ -3,7 +3,9 @@
 //! leave the service: redacted, and the audit trail's list of changes.
 
 use serde_json::{Map, Value, json};
+use std::net::IpAddr;
 use vaultcred_core::{ConfigProblem, RegisterError, Registry, RegistryOptions, VaultConfig};
+use vaultcred_host::AddressPolicy;
 
 /// The config fields that hold a secret: never in an answer, a log or the audit trail.
 pub const SECRET_FIELDS: [&str; 3] = ["token", "secretId", "wrappedSecretId"];
@@ -26,28 +28,38 @@ fn problem(field: &str, message: impl Into<String>) -> ConfigProblem {
 ///   the body: how a form that never shows secrets saves a change of another field. A kept
 ///   secret must exist in `stored`, in the same auth mode, and must not also be in `config`.
 /// - The config's own rules are the core's ([`VaultConfig::from_value`]); its `jwtPath` must be
-///   one the operator allows (`options`).
+///   one the operator allows (`options`), and an `addr` that is an IP address must be one
+///   `addresses` permits (a host name is checked on the addresses it resolves to, when the
+///   client connects).
 ///
 /// ```
 /// use vaultcred_core::{RegistryOptions, VaultConfig};
+/// use vaultcred_host::AddressPolicy;
 /// use vaultcred_server::config_body::candidate;
 ///
+/// let (options, addresses) = (RegistryOptions::default(), AddressPolicy::public_only());
 /// let stored = VaultConfig::approle("https://vault.example.com", "secret", "role-1", "sid-1")?;
 /// let body = br#"{"providerType":"vault","config":{"addr":"https://vault.example.com",
 ///     "mount":"kv","authMode":"approle","roleId":"role-1"},"keep":["secretId"]}"#;
-/// let config = candidate(body, Some(&stored), &RegistryOptions::default()).unwrap();
+/// let config = candidate(body, Some(&stored), &options, &addresses).unwrap();
 /// assert_eq!(config.mount(), "kv");
 /// assert_eq!(config.to_json(true)["secretId"], "sid-1");
 ///
-/// let problems = candidate(br#"{"providerType":"aws","config":{}}"#, None, &RegistryOptions::default())
+/// let problems = candidate(br#"{"providerType":"aws","config":{}}"#, None, &options, &addresses)
 ///     .unwrap_err();
 /// assert_eq!(problems[0].field, "providerType");
+///
+/// let metadata = br#"{"providerType":"vault","config":{"addr":"http://169.254.169.254",
+///     "mount":"kv","authMode":"token","token":"hvs.X"}}"#;
+/// let problems = candidate(metadata, None, &options, &addresses).unwrap_err();
+/// assert_eq!(problems[0].field, "addr");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn candidate(
     body: &[u8],
     stored: Option<&VaultConfig>,
     options: &RegistryOptions,
+    addresses: &AddressPolicy,
 ) -> Result<VaultConfig, Vec<ConfigProblem>> {
     let body: Value = serde_json::from_slice(body)
         .map_err(|e| vec![problem("", format!("the body is not JSON: {e}"))])?;
@@ -120,6 +132,12 @@ pub fn candidate(
     }
     match VaultConfig::from_value(&Value::Object(config)) {
         Ok(config) if problems.is_empty() => {
+            if let Some(refused) = literal_ip(&config).and_then(|ip| addresses.check(ip).err()) {
+                return Err(vec![problem(
+                    "addr",
+                    format!("{refused}; the operator allows other ranges (--allow-addr)"),
+                )]);
+            }
             match Registry::with_options(options.clone()).register("org_check", config.clone()) {
                 Err(RegisterError::JwtPathNotAllowed { allowed, .. }) => Err(vec![problem(
                     "jwtPath",
@@ -136,6 +154,14 @@ pub fn candidate(
             Err(problems)
         }
     }
+}
+
+/// The address `addr` names, if its host is an IP literal.
+fn literal_ip(config: &VaultConfig) -> Option<IpAddr> {
+    let uri: http::Uri = config.addr().parse().ok()?;
+    let host = uri.host()?;
+    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
+    bare.unwrap_or(host).parse().ok()
 }
 
 /// The config as it may leave the service: every field but the secrets, and which secrets are

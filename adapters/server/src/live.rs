@@ -7,6 +7,7 @@ use crate::sealing::{Keyring, OpenError};
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 use vaultcred_core::{RegistryOptions, VaultConfig};
+use vaultcred_host::AddressPolicy;
 use vaultcred_hyper::Client;
 
 /// Why an org's stored config could not be put to use.
@@ -29,6 +30,8 @@ pub(crate) struct Live {
     db: Db,
     keys: Arc<Keyring>,
     pub(crate) options: RegistryOptions,
+    /// Which addresses a config's `addr` may reach (checked again at connect time).
+    pub(crate) addresses: AddressPolicy,
     /// org → the stored version registered in `client`.
     registered: RwLock<HashMap<String, i64>>,
 }
@@ -39,12 +42,14 @@ impl Live {
         db: Db,
         keys: Arc<Keyring>,
         options: RegistryOptions,
+        addresses: AddressPolicy,
     ) -> Live {
         Live {
             client,
             db,
             keys,
             options,
+            addresses,
             registered: RwLock::new(HashMap::new()),
         }
     }

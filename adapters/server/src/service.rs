@@ -8,14 +8,24 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use vaultcred_core::RegistryOptions;
+use vaultcred_host::{AddressPolicy, InvalidCidr};
 use vaultcred_hyper::{BuildError, Client};
 
 /// The operator's settings (never a tenant's).
 ///
+/// By default a tenant's `addr` may reach only public addresses: loopback, private, link-local
+/// (169.254.169.254), CGNAT and the other special ranges are refused, checked on the addresses
+/// actually connected to, unless allowed with [`Settings::allow_addr`].
+///
 /// ```
 /// use vaultcred_server::Settings;
-/// let settings = Settings::default().allow_jwt_path("/var/run/secrets/vault/");
+/// let settings = Settings::default()
+///     .allow_jwt_path("/var/run/secrets/vault/")
+///     .allow_addr("10.20.0.0/16")?; // the platform's own Vault cluster
 /// assert_eq!(settings.timeout, std::time::Duration::from_secs(30));
+/// assert!(settings.address_policy.permits("10.20.1.5".parse()?));
+/// assert!(!settings.address_policy.permits("169.254.169.254".parse()?));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -23,6 +33,8 @@ pub struct Settings {
     pub allowed_jwt_paths: Vec<String>,
     /// Time allowed for one HTTP call to Vault.
     pub timeout: Duration,
+    /// Which addresses a tenant's `addr` may reach (default: public ones only).
+    pub address_policy: AddressPolicy,
 }
 
 impl Default for Settings {
@@ -30,11 +42,18 @@ impl Default for Settings {
         Settings {
             allowed_jwt_paths: RegistryOptions::default().allowed_jwt_paths,
             timeout: vaultcred_host::DEFAULT_TIMEOUT,
+            address_policy: AddressPolicy::public_only(),
         }
     }
 }
 
 impl Settings {
+    /// Also lets configs reach `cidr` (e.g. `10.20.0.0/16`, `127.0.0.1/32`).
+    pub fn allow_addr(mut self, cidr: &str) -> Result<Settings, InvalidCidr> {
+        self.address_policy = self.address_policy.allow(cidr)?;
+        Ok(self)
+    }
+
     /// Also allows `path` as a config's `jwtPath` (a directory if it ends in `/`).
     pub fn allow_jwt_path(mut self, path: impl Into<String>) -> Settings {
         self.allowed_jwt_paths.push(path.into());
@@ -44,9 +63,12 @@ impl Settings {
     fn client(&self) -> Result<Client, BuildError> {
         self.allowed_jwt_paths
             .iter()
-            .fold(Client::builder().timeout(self.timeout), |b, p| {
-                b.allow_jwt_path(p.clone())
-            })
+            .fold(
+                Client::builder()
+                    .timeout(self.timeout)
+                    .address_policy(self.address_policy.clone()),
+                |b, p| b.allow_jwt_path(p.clone()),
+            )
             .build()
     }
 
@@ -81,7 +103,13 @@ impl Service {
     pub fn new(db: Db, keys: Keyring, settings: Settings) -> Result<Service, BuildError> {
         let keys = Arc::new(keys);
         let client = settings.client()?;
-        let live = Live::new(client, db.clone(), Arc::clone(&keys), settings.options());
+        let live = Live::new(
+            client,
+            db.clone(),
+            Arc::clone(&keys),
+            settings.options(),
+            settings.address_policy.clone(),
+        );
         let make_client = Box::new(move || settings.client());
         Ok(Service {
             state: Arc::new(State {

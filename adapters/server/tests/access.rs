@@ -185,3 +185,48 @@ async fn no_secret_reaches_the_database_file_or_an_admin_answer() {
     }
     assert!(files >= 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn by_default_a_config_cannot_reach_loopback_or_the_metadata_address() {
+    let dev = vault("org_a", "v-a");
+    let dir = tempfile::tempdir().unwrap();
+    let service = Running::start_with(dir, vaultcred_server::Settings::default()).await;
+    let admin = service.key("org_a", Scope::Admin).await;
+    let dispatch = service.key("org_a", Scope::Dispatch).await;
+
+    // An IP literal the policy refuses is a problem on addr, at save time.
+    let metadata = json!({"providerType": "vault", "config": {
+        "addr": "http://169.254.169.254", "mount": "secret", "authMode": "token", "token": "hvs.X"}});
+    let refused = service.post(BACKEND, &admin, &metadata.to_string()).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        refused.json["error"]["problems"][0]["field"], "addr",
+        "{}",
+        refused.text
+    );
+    assert!(refused.text.contains("link-local"), "{}", refused.text);
+
+    // A host name is judged on what it resolves to, when the client connects: nothing reaches
+    // DevVault, and the reason says why.
+    let (body, _) = approle_body(&dev, "org_a", "secret");
+    let by_name = body.replace("127.0.0.1", "localhost");
+    let tested = service.post(HEALTH, &admin, &by_name).await;
+    assert_eq!(tested.json["ok"], false, "{}", tested.text);
+    assert_eq!(
+        tested.json["reason"], "address_not_allowed",
+        "{}",
+        tested.text
+    );
+    assert_eq!(
+        service.post(BACKEND, &admin, &by_name).await.status,
+        StatusCode::OK
+    );
+    let answer = service.get(DISPATCH, &dispatch).await;
+    assert_eq!(answer.status, StatusCode::BAD_GATEWAY, "{}", answer.text);
+    assert_eq!(answer.json["error"]["reason"], "address_not_allowed");
+    assert!(
+        dev.requests().is_empty(),
+        "DevVault was reached: {:?}",
+        dev.requests().len()
+    );
+}

@@ -148,6 +148,7 @@ Needs nothing else and finishes in a few seconds.
 Example:
   vaultcred demo";
 
+#[cfg(feature = "server")]
 pub(super) const SERVE_EXAMPLES: &str = "\
 Examples:
   vaultcred serve --dev
@@ -157,6 +158,7 @@ The platform key: `openssl rand -base64 32 > platform.key && chmod 600 platform.
 every request comes from its API key (`vaultcred keys create`). Logs go to stderr (info by
 default; -v debug). SIGINT or SIGTERM drains the requests in flight, then exits.";
 
+#[cfg(feature = "server")]
 pub(super) const KEYS_EXAMPLES: &str = "\
 Examples:
   vaultcred keys create --db sqlite:vaultcred.db --org org_abc123 --scope admin --name settings
@@ -164,6 +166,7 @@ Examples:
   vaultcred keys list --db sqlite:vaultcred.db --org org_abc123
   vaultcred keys revoke --db sqlite:vaultcred.db 3f9a0c1b22de";
 
+#[cfg(feature = "server")]
 pub(super) const REKEY_EXAMPLES: &str = "\
 Examples:
   vaultcred rekey --db sqlite:vaultcred.db --key-file platform.key --new-key-file new.key

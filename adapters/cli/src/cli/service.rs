@@ -35,6 +35,12 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "PATH")]
     pub(crate) allow_jwt_path: Vec<String>,
 
+    /// An address range (CIDR, e.g. 10.20.0.0/16 or 127.0.0.1/32) a tenant's Vault addr may
+    /// reach besides public addresses (repeatable). Loopback, private, link-local (cloud
+    /// metadata) and the other special ranges are refused otherwise.
+    #[arg(long, value_name = "CIDR")]
+    pub(crate) allow_addr: Vec<String>,
+
     /// Time allowed for each HTTP call to Vault: seconds (30) or a duration (30s, 2m).
     #[arg(long, value_name = "DURATION", default_value = "30", value_parser = parse_duration)]
     pub(crate) timeout: Duration,

@@ -40,8 +40,12 @@ pub(crate) fn run(
             .await
             .map_err(|e| fail(e.to_string()))?;
         let key = PlatformKey::from_base64(DEMO_KEY).map_err(|e| fail(e.to_string()))?;
-        let service = Service::new(db, Keyring::new(key), Settings::default())
+        // DevVault is on loopback, which the service refuses unless the operator allows it.
+        let settings = Settings::default()
+            .allow_addr("127.0.0.1/32")
             .map_err(|e| fail(e.to_string()))?;
+        let service =
+            Service::new(db, Keyring::new(key), settings).map_err(|e| fail(e.to_string()))?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| fail(format!("cannot listen: {e}")))?;

@@ -18,6 +18,7 @@ pub(crate) mod devsetup;
 pub(crate) mod health;
 pub(crate) mod resolve;
 pub(crate) mod seal;
+#[cfg(feature = "server")]
 pub(crate) mod serve;
 #[cfg(feature = "dev")]
 pub(crate) mod serve_dev;

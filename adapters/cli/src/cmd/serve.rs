@@ -44,7 +44,7 @@ pub(crate) fn run(args: &ServeArgs) -> Result<u8, Failure> {
     for old in &args.old_key_file {
         keys = keys.with_old(platform_key(Some(old))?);
     }
-    let settings = settings(args);
+    let settings = settings(args)?;
     runtime()?.block_on(async {
         let db = connect(url).await?;
         serve(db, keys, settings, args.listen, |_| {}).await
@@ -65,14 +65,20 @@ fn dev(_: &ServeArgs) -> Result<u8, Failure> {
 }
 
 /// The operator's settings from the flags.
-pub(crate) fn settings(args: &ServeArgs) -> Settings {
-    let settings = Settings {
+pub(crate) fn settings(args: &ServeArgs) -> Result<Settings, Failure> {
+    let mut settings = Settings {
         timeout: args.timeout,
         ..Settings::default()
     };
-    args.allow_jwt_path
-        .iter()
-        .fold(settings, |s, p| s.allow_jwt_path(p.clone()))
+    for path in &args.allow_jwt_path {
+        settings = settings.allow_jwt_path(path.clone());
+    }
+    for cidr in &args.allow_addr {
+        settings = settings
+            .allow_addr(cidr)
+            .map_err(|e| Failure::usage(format!("--allow-addr: {e}")))?;
+    }
+    Ok(settings)
 }
 
 /// Serves `db` on `listen` until SIGINT or SIGTERM; `ready` gets the bound address first.

@@ -67,14 +67,11 @@ pub(crate) fn run(args: &ServeArgs) -> Result<u8, Failure> {
                 walkthrough(addr, &dev, &url, &admin, &dispatch, &config)
             );
         };
-        serve(
-            db,
-            Keyring::new(key),
-            settings(args),
-            args.listen,
-            walkthrough,
-        )
-        .await
+        // DevVault listens on loopback, which a service refuses unless allowed.
+        let settings = settings(args)?
+            .allow_addr("127.0.0.1/32")
+            .map_err(|e| Failure::failed(e.to_string()))?;
+        serve(db, Keyring::new(key), settings, args.listen, walkthrough).await
     });
     drop(dir);
     dev.shutdown();

@@ -106,8 +106,13 @@ pub(crate) async fn save(
         Some((v, c)) => (Some(v), Some(c)),
         None => (None, None),
     };
-    let config = candidate(&body, current_config.as_ref(), &state.live.options)
-        .map_err(ApiError::invalid_config)?;
+    let config = candidate(
+        &body,
+        current_config.as_ref(),
+        &state.live.options,
+        &state.live.addresses,
+    )
+    .map_err(ApiError::invalid_config)?;
     let changed = changes(current_config.as_ref(), Some(&config)).to_string();
     let plain = Zeroizing::new(config.to_json(true).to_string());
     let (envelope, key_id) = state

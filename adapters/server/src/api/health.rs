@@ -82,8 +82,13 @@ pub(crate) async fn check(
         let report = state.live.client.health(org).await;
         return Ok(Json(report.to_json()));
     }
-    let config = candidate(&body, stored.as_ref().map(|(_, c)| c), &state.live.options)
-        .map_err(ApiError::invalid_config)?;
+    let config = candidate(
+        &body,
+        stored.as_ref().map(|(_, c)| c),
+        &state.live.options,
+        &state.live.addresses,
+    )
+    .map_err(ApiError::invalid_config)?;
     let scratch = (state.make_client)()
         .map_err(|e| ApiError::internal("building a client for the test", &e))?;
     scratch

@@ -37,6 +37,7 @@ pub struct Running {
 }
 
 impl Running {
+    /// A service that may reach loopback (where DevVault listens).
     pub async fn start() -> Running {
         let dir = tempfile::tempdir().unwrap();
         Running::start_in(dir).await
@@ -44,15 +45,20 @@ impl Running {
 
     /// A service over the database in `dir` (made by an earlier service, or new).
     pub async fn start_in(dir: tempfile::TempDir) -> Running {
+        let settings = Settings {
+            timeout: Duration::from_secs(5),
+            ..Settings::default()
+        };
+        Running::start_with(dir, settings.allow_addr("127.0.0.0/8").unwrap()).await
+    }
+
+    /// A service with `settings` over the database in `dir`.
+    pub async fn start_with(dir: tempfile::TempDir, settings: Settings) -> Running {
         let db_path = dir.path().join("vaultcred.db");
         let db = Db::connect(&format!("sqlite:{}", db_path.display()))
             .await
             .unwrap();
         let keys = Keyring::new(PlatformKey::from_base64(KEY).unwrap());
-        let settings = Settings {
-            timeout: Duration::from_secs(5),
-            ..Settings::default()
-        };
         let service = Service::new(db.clone(), keys, settings).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
