@@ -32,7 +32,10 @@ use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = parse();
-    init_logging(cli.verbose, matches!(cli.command, Command::Serve(_)));
+    // `serve` sets up logging itself, once its service (and metrics layer) exists.
+    if !is_serve(&cli.command) {
+        init_logging(cli.verbose, false, None);
+    }
     let result = match &cli.command {
         Command::Resolve(args) => cmd::resolve::run(args),
         Command::Health(args) => cmd::health::run(args),
@@ -44,7 +47,7 @@ fn main() -> ExitCode {
         #[cfg(feature = "dev")]
         Command::Demo => cmd::demo::run(),
         #[cfg(feature = "server")]
-        Command::Serve(args) => cmd::serve::run(args),
+        Command::Serve(args) => cmd::serve::run(args, cli.verbose),
         #[cfg(feature = "server")]
         Command::Keys(args) => cmd::serve::run_keys(args),
         #[cfg(feature = "server")]
@@ -67,6 +70,16 @@ fn main() -> ExitCode {
     }
 }
 
+#[cfg(feature = "server")]
+fn is_serve(command: &Command) -> bool {
+    matches!(command, Command::Serve(_))
+}
+
+#[cfg(not(feature = "server"))]
+fn is_serve(_: &Command) -> bool {
+    false
+}
+
 /// Parses the command line, noting which connection values came from `VAULT_*` variables (so
 /// errors name what the user set: the flag or the variable).
 fn parse() -> Cli {
@@ -84,8 +97,13 @@ fn parse() -> Cli {
 }
 
 /// `-v`: debug events of the `vaultcred*` targets (the CLI and the adapters) on stderr;
-/// `-vv`: trace. Without `-v` nothing is logged, but for `serve` (info).
-fn init_logging(verbose: u8, service: bool) {
+/// `-vv`: trace. Without `-v` nothing is logged, but for `serve` (info). `extra` is one more
+/// layer, unfiltered (the service's metrics layer); a second call does nothing.
+pub(crate) fn init_logging(
+    verbose: u8,
+    service: bool,
+    extra: Option<Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>>,
+) {
     use tracing_subscriber::prelude::*;
 
     let level = match verbose {
@@ -101,6 +119,7 @@ fn init_logging(verbose: u8, service: bool) {
         .with_ansi(false)
         .with_target(true);
     let _ = tracing_subscriber::registry()
+        .with(extra)
         .with(layer.with_filter(filter))
         .try_init();
 }

@@ -110,6 +110,9 @@ impl Service {
             settings.options(),
             settings.address_policy.clone(),
         );
+        let hub = Arc::new(crate::events::Hub::default());
+        let metrics = Arc::new(crate::metrics::Metrics::default());
+        forward_rotations(&live.client, Arc::clone(&hub), Arc::clone(&metrics));
         let make_client = Box::new(move || settings.client());
         Ok(Service {
             state: Arc::new(State {
@@ -118,9 +121,17 @@ impl Service {
                 live,
                 auth: api::auth::AuthCache::default(),
                 limiter: api::health::Limiter::default(),
+                hub,
+                metrics,
                 make_client,
             }),
         })
+    }
+
+    /// The `tracing` layer that counts the live client's Vault calls (logins, renewals,
+    /// reads) for `/metrics`: add it to the process's subscriber.
+    pub fn tracing_layer(&self) -> crate::VaultCallLayer {
+        crate::VaultCallLayer::new(Arc::clone(&self.state.metrics))
     }
 
     /// The API as an axum router (to serve, or to nest in a larger app).
@@ -143,4 +154,29 @@ impl Service {
         self.state.db.close().await;
         Ok(())
     }
+}
+
+/// Publishes every rotation the live client detects as a `rotated` event, until the client is
+/// gone.
+fn forward_rotations(
+    client: &Client,
+    hub: Arc<crate::events::Hub>,
+    metrics: Arc<crate::metrics::Metrics>,
+) {
+    use tokio::sync::broadcast::error::RecvError;
+    let mut rotations = client.subscribe();
+    tokio::spawn(async move {
+        loop {
+            match rotations.recv().await {
+                Ok(rotation) => {
+                    metrics.rotations.inc();
+                    hub.rotated(&rotation);
+                }
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "rotation events lagged; subscribers get a resync");
+                }
+                Err(RecvError::Closed) => return,
+            }
+        }
+    });
 }

@@ -31,10 +31,10 @@ async fn connect(url: &str) -> Result<Db, Failure> {
         .map_err(|e| Failure::failed(format!("--db: {e}")))
 }
 
-/// Runs the service until SIGINT or SIGTERM.
-pub(crate) fn run(args: &ServeArgs) -> Result<u8, Failure> {
+/// Runs the service until SIGINT or SIGTERM (`verbose`: the `-v` count, for its log).
+pub(crate) fn run(args: &ServeArgs, verbose: u8) -> Result<u8, Failure> {
     if args.dev {
-        return dev(args);
+        return dev(args, verbose);
     }
     let url = args
         .db
@@ -47,17 +47,17 @@ pub(crate) fn run(args: &ServeArgs) -> Result<u8, Failure> {
     let settings = settings(args)?;
     runtime()?.block_on(async {
         let db = connect(url).await?;
-        serve(db, keys, settings, args.listen, |_| {}).await
+        serve(db, keys, settings, args.listen, verbose, |_| {}).await
     })
 }
 
 #[cfg(feature = "dev")]
-fn dev(args: &ServeArgs) -> Result<u8, Failure> {
-    super::serve_dev::run(args)
+fn dev(args: &ServeArgs, verbose: u8) -> Result<u8, Failure> {
+    super::serve_dev::run(args, verbose)
 }
 
 #[cfg(not(feature = "dev"))]
-fn dev(_: &ServeArgs) -> Result<u8, Failure> {
+fn dev(_: &ServeArgs, _: u8) -> Result<u8, Failure> {
     Err(Failure::usage(
         "serve --dev is not in this build of vaultcred: it was built without the `dev` feature \
          (DevVault)",
@@ -81,17 +81,20 @@ pub(crate) fn settings(args: &ServeArgs) -> Result<Settings, Failure> {
     Ok(settings)
 }
 
-/// Serves `db` on `listen` until SIGINT or SIGTERM; `ready` gets the bound address first.
+/// Serves `db` on `listen` until SIGINT or SIGTERM, logging at `verbose`; `ready` gets the
+/// bound address first.
 pub(crate) async fn serve(
     db: Db,
     keys: Keyring,
     settings: Settings,
     listen: SocketAddr,
+    verbose: u8,
     ready: impl FnOnce(SocketAddr),
 ) -> Result<u8, Failure> {
     let backend = db.backend();
     let service = Service::new(db, keys, settings)
         .map_err(|e| Failure::failed(format!("cannot build the Vault client: {e}")))?;
+    crate::init_logging(verbose, true, Some(Box::new(service.tracing_layer())));
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| Failure::failed(format!("cannot listen on {listen}: {e}")))?;

@@ -13,7 +13,7 @@ use crate::cli::ServeArgs;
 use crate::failure::{EXIT_FAILED, Failure};
 
 /// Starts everything, prints the walk-through, serves until SIGINT or SIGTERM.
-pub(crate) fn run(args: &ServeArgs) -> Result<u8, Failure> {
+pub(crate) fn run(args: &ServeArgs, verbose: u8) -> Result<u8, Failure> {
     let dev = DevVault::start().map_err(|e| Failure {
         code: EXIT_FAILED,
         lines: vec![e.to_string()],
@@ -71,7 +71,15 @@ pub(crate) fn run(args: &ServeArgs) -> Result<u8, Failure> {
         let settings = settings(args)?
             .allow_addr("127.0.0.1/32")
             .map_err(|e| Failure::failed(e.to_string()))?;
-        serve(db, Keyring::new(key), settings, args.listen, walkthrough).await
+        serve(
+            db,
+            Keyring::new(key),
+            settings,
+            args.listen,
+            verbose,
+            walkthrough,
+        )
+        .await
     });
     drop(dir);
     dev.shutdown();

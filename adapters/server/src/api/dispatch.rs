@@ -66,6 +66,18 @@ fn failure(e: &CredentialNotFound) -> ApiError {
     ApiError::new(status_of(e.reason), e.reason.as_str(), e.message.clone())
 }
 
+fn count(state: &State, result: Result<(), Reason>, cached: bool) {
+    let result = match result {
+        Ok(()) => "ok".to_owned(),
+        Err(reason) => reason.as_str().to_owned(),
+    };
+    let outcome = crate::metrics::Outcome { result };
+    state.metrics.resolves.get_or_create(&outcome).inc();
+    if cached {
+        state.metrics.cache_hits.inc();
+    }
+}
+
 /// Resolves the caller's org's credential `kind`.
 pub(crate) async fn resolve(
     With(state): With<Arc<State>>,
@@ -73,24 +85,32 @@ pub(crate) async fn resolve(
     Path(kind): Path<String>,
 ) -> Result<Response, ApiError> {
     let org = caller.org_id.as_str();
+    let started = SystemTime::now();
     let configured = state
         .live
         .ensure(org)
         .await
         .map_err(|e| ApiError::internal("registering the config", &e))?;
     if !configured {
+        count(&state, Err(Reason::NotConfigured), false);
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             Reason::NotConfigured.as_str(),
             "this org has no credential backend configured",
         ));
     }
-    let credential = state
-        .live
-        .client
-        .resolve(org, &kind)
-        .await
-        .map_err(|e| failure(&e))?;
+    let resolved = state.live.client.resolve(org, &kind).await;
+    let credential = match resolved {
+        Ok(credential) => {
+            // A credential resolved before this request came from the cache.
+            count(&state, Ok(()), credential.resolved_at() < started);
+            credential
+        }
+        Err(e) => {
+            count(&state, Err(e.reason), false);
+            return Err(failure(&e));
+        }
+    };
     let mut response = Json(body(&credential)).into_response();
     response
         .headers_mut()

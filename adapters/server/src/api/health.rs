@@ -80,6 +80,7 @@ pub(crate) async fn check(
             .await
             .map_err(|e| ApiError::internal("registering the config", &e))?;
         let report = state.live.client.health(org).await;
+        count(&state, &report);
         return Ok(Json(report.to_json()));
     }
     let config = candidate(
@@ -96,7 +97,17 @@ pub(crate) async fn check(
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_config", e.to_string()))?;
     let report = scratch.health(org).await;
     scratch.shutdown();
+    count(&state, &report);
     Ok(Json(report.to_json()))
+}
+
+fn count(state: &State, report: &vaultcred_core::HealthReport) {
+    let result = match &report.error {
+        None => "ok".to_owned(),
+        Some(e) => e.reason.as_str().to_owned(),
+    };
+    let outcome = crate::metrics::Outcome { result };
+    state.metrics.health_checks.get_or_create(&outcome).inc();
 }
 
 #[cfg(test)]

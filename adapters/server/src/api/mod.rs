@@ -4,6 +4,7 @@ pub(crate) mod auth;
 pub(crate) mod backend;
 pub mod dispatch;
 pub mod error;
+pub(crate) mod events;
 pub(crate) mod health;
 
 use crate::db::Db;
@@ -23,6 +24,8 @@ pub(crate) struct State {
     pub(crate) live: Live,
     pub(crate) auth: auth::AuthCache,
     pub(crate) limiter: health::Limiter,
+    pub(crate) hub: Arc<crate::events::Hub>,
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
     /// Builds a client configured like the live one (for a candidate's health check).
     pub(crate) make_client: Box<dyn Fn() -> Result<Client, BuildError> + Send + Sync>,
 }
@@ -41,9 +44,15 @@ pub(crate) fn router(state: Arc<State>) -> Router {
             "/api/org/credential-backend/vault/health",
             post(health::check),
         )
+        .route("/api/org/credentials/events", get(events::stream))
         .route("/api/org/credentials/{kind}", get(dispatch::resolve))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            track,
+        ))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(backend::MAX_BODY_BYTES))
         .with_state(state)
@@ -65,6 +74,48 @@ async fn readyz(With(state): With<Arc<State>>) -> Result<&'static str, error::Ap
         )
     })?;
     Ok("ready\n")
+}
+
+/// The OpenMetrics exposition.
+async fn metrics(With(state): With<Arc<State>>) -> impl axum::response::IntoResponse {
+    let registered = i64::try_from(state.live.len()).unwrap_or(i64::MAX);
+    state.metrics.orgs_registered.set(registered);
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(),
+    )
+}
+
+/// Counts each routed request and its latency, by the matched route (never the raw path, which
+/// holds a kind).
+async fn track(
+    With(state): With<Arc<State>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let response = next.run(request).await;
+    let labels = crate::metrics::Request {
+        route: route.clone(),
+        method,
+        status: response.status().as_u16(),
+    };
+    state.metrics.requests.get_or_create(&labels).inc();
+    let route = crate::metrics::Route { route };
+    state
+        .metrics
+        .latency
+        .get_or_create(&route)
+        .observe(started.elapsed().as_secs_f64());
+    response
 }
 
 async fn not_found() -> error::ApiError {

@@ -15,6 +15,9 @@ use tokio::sync::oneshot;
 use vaultcred_devvault::DevVault;
 use vaultcred_server::{Db, Keyring, PlatformKey, Scope, Service, Settings};
 
+/// Called with each service a test binary starts (e.g. to install its tracing layer).
+pub static LAYER_HOOK: std::sync::OnceLock<fn(&Service)> = std::sync::OnceLock::new();
+
 pub const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 /// One answer: status, headers, body as JSON (`Null` when empty or not JSON) and as text.
@@ -60,6 +63,9 @@ impl Running {
             .unwrap();
         let keys = Keyring::new(PlatformKey::from_base64(KEY).unwrap());
         let service = Service::new(db.clone(), keys, settings).unwrap();
+        if let Some(install) = LAYER_HOOK.get() {
+            install(&service);
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel();
@@ -129,6 +135,27 @@ impl Running {
         }
     }
 
+    /// Subscribes to the org's events (`Last-Event-ID: last` if given).
+    pub async fn events(&self, key: &str, last: Option<&str>) -> Events {
+        let mut request = Request::builder()
+            .uri(format!("{}/api/org/credentials/events", self.base))
+            .header("authorization", format!("Bearer {key}"));
+        if let Some(last) = last {
+            request = request.header("last-event-id", last);
+        }
+        let response = self
+            .http
+            .request(request.body(Full::new(Bytes::new())).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        Events {
+            body: response.into_body(),
+            buffer: String::new(),
+        }
+    }
+
     pub async fn get(&self, path: &str, key: &str) -> Answer {
         self.call(Method::GET, path, Some(key), &[], "").await
     }
@@ -160,11 +187,12 @@ pub fn vault(org: &str, value: &str) -> DevVault {
 
 /// An AppRole config body for `org` on `dev` (returns the body and the secretId).
 pub fn approle_body(dev: &DevVault, org: &str, mount: &str) -> (String, String) {
-    let creds = dev.create_approle(
-        &format!("{org}-role"),
-        &[&format!("{org}-read")],
-        Duration::from_secs(3600),
-    );
+    approle_body_ttl(dev, org, mount, Duration::from_secs(3600))
+}
+
+/// The same with login tokens of `ttl` (refreshAt = login + 0.8 × ttl).
+pub fn approle_body_ttl(dev: &DevVault, org: &str, mount: &str, ttl: Duration) -> (String, String) {
+    let creds = dev.create_approle(&format!("{org}-role"), &[&format!("{org}-read")], ttl);
     let body = serde_json::json!({
         "providerType": "vault",
         "config": {
@@ -176,4 +204,58 @@ pub fn approle_body(dev: &DevVault, org: &str, mount: &str) -> (String, String) 
         }
     });
     (body.to_string(), creds.secret_id)
+}
+
+/// One Server-Sent Event: id, event name, data as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sse {
+    pub id: Option<String>,
+    pub event: String,
+    pub data: Value,
+}
+
+/// An open event stream.
+pub struct Events {
+    body: hyper::body::Incoming,
+    buffer: String,
+}
+
+impl Events {
+    /// The next event (keep-alive comments skipped), or `None` if none comes within `wait`.
+    pub async fn next(&mut self, wait: Duration) -> Option<Sse> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut sse = Sse {
+                    id: None,
+                    event: "message".into(),
+                    data: Value::Null,
+                };
+                let mut any = false;
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        sse.id = Some(v.trim().to_owned());
+                        any = true;
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        sse.event = v.trim().to_owned();
+                        any = true;
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        sse.data = serde_json::from_str(v.trim()).unwrap();
+                        any = true;
+                    }
+                }
+                if any {
+                    return Some(sse);
+                }
+                continue;
+            }
+            let frame = tokio::time::timeout_at(deadline, self.body.frame())
+                .await
+                .ok()??;
+            if let Ok(data) = frame.unwrap().into_data() {
+                self.buffer.push_str(&String::from_utf8_lossy(&data));
+            }
+        }
+    }
 }
