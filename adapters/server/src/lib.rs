@@ -15,7 +15,7 @@
 //! | `POST /api/org/credential-backend/vault/health`, optional candidate body | admin | `{"ok":true,"latencyMs":N}` or `{"ok":false,"error","reason"}`; 429 with `Retry-After` past 20 a minute |
 //! | `GET /api/org/credentials/{kind}` | dispatch | `{"orgId","kind","value"\|"multiField","resolvedAt","refreshAt","version"}`; 404 `missing`/`not_configured`, 504 `timeout`, 502 other upstream reasons |
 //! | `GET /api/org/credentials/events` | dispatch | Server-Sent Events: `rotated` `{"orgId","kind","oldVersion","newVersion"}` (never a value), `config-changed` `{"orgId","version"}`; `Last-Event-ID` resumes within the last 1,024 events, else `resync` |
-//! | `GET /healthz`, `GET /readyz`, `GET /metrics` | none | liveness; readiness (the database answers); Prometheus metrics (requests and latency by route, resolves by result, cache hits, Vault calls by kind, health checks, rotations, orgs registered; never labelled by org or secret) |
+//! | `GET /healthz`, `GET /readyz`, `GET /metrics`, `GET /api/openapi.json` | none | liveness; readiness (the database answers); Prometheus metrics (requests and latency by route, resolves by result, cache hits, Vault calls by kind, health checks, rotations, orgs registered; never labelled by org or secret); the OpenAPI 3.1 document of this API |
 //!
 //! The org always comes from the API key (`Authorization: Bearer rsk_live_…`), never from the
 //! body or the path. No token, secretId or value is written to the database in clear, and none
@@ -56,6 +56,7 @@ mod service;
 pub use api::auth::AUTH_CACHE_TTL;
 pub use api::backend::MAX_BODY_BYTES;
 pub use api::health::{HEALTH_CHECKS_PER_WINDOW, WINDOW as HEALTH_WINDOW};
+pub use api::openapi::DOCUMENT as OPENAPI;
 pub use audit::AuditEntry;
 pub use calls::VaultCallLayer;
 pub use db::{Backend, Db, DbError};

@@ -92,6 +92,16 @@ async fn an_admin_configures_approle_and_dispatch_reads_the_credential() {
         json!([{"field": "mount", "from": "secret", "to": "kv"}])
     );
     assert_eq!(entries[1]["action"], "create");
+    let one = service
+        .get(&format!("{BACKEND}/audit?limit=1"), &admin)
+        .await;
+    assert_eq!(one.json["entries"].as_array().unwrap().len(), 1);
+    for bad in ["0", "1001", "x"] {
+        let answer = service
+            .get(&format!("{BACKEND}/audit?limit={bad}"), &admin)
+            .await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "limit={bad}");
+    }
     assert!(!audit.text.contains(&secret_id));
 }
 

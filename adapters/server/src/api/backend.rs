@@ -205,7 +205,7 @@ pub(crate) async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `?limit=N` of the audit trail (default 100, at most 1,000).
+/// `?limit=N` of the audit trail (1 to 1,000; default 100).
 #[derive(serde::Deserialize)]
 pub(crate) struct AuditQuery {
     limit: Option<i64>,
@@ -217,13 +217,13 @@ pub(crate) async fn audit(
     Admin(caller): Admin,
     query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let limit = match query {
-        Ok(Query(q)) => q.limit.unwrap_or(100).clamp(1, 1000),
-        Err(_) => {
+    let limit = match query.map(|Query(q)| q.limit.unwrap_or(100)) {
+        Ok(limit @ 1..=1000) => limit,
+        _ => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "bad_request",
-                "limit must be a number",
+                "limit must be a number from 1 to 1000",
             ));
         }
     };

@@ -6,6 +6,7 @@ pub mod dispatch;
 pub mod error;
 pub(crate) mod events;
 pub(crate) mod health;
+pub(crate) mod openapi;
 
 use crate::db::Db;
 use crate::live::Live;
@@ -13,7 +14,7 @@ use crate::sealing::Keyring;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State as With};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use std::sync::Arc;
 use vaultcred_hyper::{BuildError, Client};
 
@@ -30,25 +31,37 @@ pub(crate) struct State {
     pub(crate) make_client: Box<dyn Fn() -> Result<Client, BuildError> + Send + Sync>,
 }
 
-/// The routes of the API.
-pub(crate) fn router(state: Arc<State>) -> Router {
-    Router::new()
-        .route(
+/// Every route: its path and what answers each method there. `/api/openapi.json` documents
+/// exactly these paths (a test checks it).
+pub(crate) fn routes() -> Vec<(&'static str, MethodRouter<Arc<State>>)> {
+    vec![
+        (
             "/api/org/credential-backend",
             post(backend::save)
                 .get(backend::read)
                 .delete(backend::remove),
-        )
-        .route("/api/org/credential-backend/audit", get(backend::audit))
-        .route(
+        ),
+        ("/api/org/credential-backend/audit", get(backend::audit)),
+        (
             "/api/org/credential-backend/vault/health",
             post(health::check),
-        )
-        .route("/api/org/credentials/events", get(events::stream))
-        .route("/api/org/credentials/{kind}", get(dispatch::resolve))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        ),
+        ("/api/org/credentials/events", get(events::stream)),
+        ("/api/org/credentials/{kind}", get(dispatch::resolve)),
+        ("/healthz", get(healthz)),
+        ("/readyz", get(readyz)),
+        ("/metrics", get(metrics)),
+        ("/api/openapi.json", get(openapi::document)),
+    ]
+}
+
+/// The routes of the API.
+pub(crate) fn router(state: Arc<State>) -> Router {
+    routes()
+        .into_iter()
+        .fold(Router::new(), |router, (path, methods)| {
+            router.route(path, methods)
+        })
         .route_layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             track,
