@@ -7,6 +7,7 @@ use sqlx::error::BoxDynError;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor as _};
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database a [`Db`] talks to.
@@ -28,6 +29,9 @@ pub enum DbError {
     /// Connecting or a query failed.
     #[error("database: {0}")]
     Sql(#[from] sqlx::Error),
+    /// The system's random source failed.
+    #[error("no randomness for the replica id: {0}")]
+    Random(String),
     /// The schema could not be brought up to date.
     #[error("database migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -47,10 +51,23 @@ pub enum DbError {
 /// # })?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// The PostgreSQL URL, for the replica listener (may hold a password: never shown).
+    postgres_url: Option<Arc<str>>,
+    /// This process's id among the replicas sharing the database (random).
+    replica: Arc<str>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .field("replica", &self.replica)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Db {
@@ -88,7 +105,28 @@ impl Db {
         let pool = options.connect(&url).await?;
         let migrator = Migrator::new(Embedded(backend)).await?;
         migrator.run(&pool).await?;
-        Ok(Db { pool, backend })
+        let mut id = [0u8; 8];
+        getrandom::fill(&mut id).map_err(|e| DbError::Random(e.to_string()))?;
+        Ok(Db {
+            pool,
+            backend,
+            postgres_url: (backend == Backend::Postgres).then(|| Arc::from(url.as_str())),
+            replica: id
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+                .into(),
+        })
+    }
+
+    /// The PostgreSQL URL (for `LISTEN`), if this is PostgreSQL.
+    pub(crate) fn postgres_url(&self) -> Option<&str> {
+        self.postgres_url.as_deref()
+    }
+
+    /// This process's random id among the replicas (to skip its own notifications).
+    pub fn replica(&self) -> &str {
+        &self.replica
     }
 
     /// The pool, for the stores.
@@ -104,6 +142,13 @@ impl Db {
     /// One round trip (`SELECT 1`): what readiness reports.
     pub async fn ping(&self) -> Result<(), DbError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Runs one statement outside a transaction (e.g. `CREATE DATABASE` for a test's own
+    /// database). Not for tenant input.
+    pub async fn execute_admin(&self, statement: &str) -> Result<(), DbError> {
+        sqlx::raw_sql(statement).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -123,17 +168,25 @@ fn redact_url(url: &str) -> String {
     }
 }
 
-/// The schema, compiled in: one migration list per backend (their SQL differs only in how the
-/// audit table numbers its rows).
+/// The schema, compiled in: one migration list per backend (their SQL differs in how the audit
+/// table numbers its rows, and in event ids: a sequence shared by the replicas on PostgreSQL).
 #[derive(Debug)]
 struct Embedded(Backend);
 
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "event ids",
+        include_str!("../migrations/sqlite/0002_event_ids.sql"),
+        include_str!("../migrations/postgres/0002_event_ids.sql"),
+    ),
+];
 
 impl MigrationSource<'static> for Embedded {
     fn resolve(self) -> BoxFuture<'static, Result<Vec<Migration>, BoxDynError>> {

@@ -64,39 +64,69 @@ impl Default for Hub {
     }
 }
 
+/// The `data` of a `rotated` event: versions, never a value.
+pub fn rotation_data(e: &RotationEvent) -> Value {
+    json!({
+        "orgId": e.org_id,
+        "kind": e.kind,
+        "oldVersion": e.old_version,
+        "newVersion": e.new_version,
+    })
+}
+
+/// The `data` of a `config-changed` event: the new version, or `null` when removed.
+pub fn config_data(org_id: &str, version: Option<i64>) -> Value {
+    json!({ "orgId": org_id, "version": version })
+}
+
+/// An event name as it travels between replicas, back to its static form.
+pub fn event_name(name: &str) -> Option<&'static str> {
+    ["rotated", "config-changed"]
+        .into_iter()
+        .find(|n| *n == name)
+}
+
 impl Hub {
-    fn publish(&self, org_id: &str, name: &'static str, data: Value) {
+    /// Publishes an event numbered here (one process: SQLite).
+    pub fn publish(&self, org_id: &str, name: &'static str, data: Value) {
         let mut past = self.past.lock().unwrap_or_else(PoisonError::into_inner);
-        past.1 += 1;
-        let event = Event {
-            id: past.1,
-            org_id: org_id.to_owned(),
-            name,
-            data,
-        };
+        let id = past.1 + 1;
+        Self::keep(
+            &mut past,
+            &self.tx,
+            Event {
+                id,
+                org_id: org_id.to_owned(),
+                name,
+                data,
+            },
+        );
+    }
+
+    /// Takes an event numbered elsewhere (the replicas' shared sequence on PostgreSQL).
+    pub fn accept(&self, event: Event) {
+        let mut past = self.past.lock().unwrap_or_else(PoisonError::into_inner);
+        Self::keep(&mut past, &self.tx, event);
+    }
+
+    fn keep(past: &mut (VecDeque<Event>, u64), tx: &broadcast::Sender<Event>, event: Event) {
+        past.1 = past.1.max(event.id);
         if past.0.len() == REPLAY_WINDOW {
             past.0.pop_front();
         }
         past.0.push_back(event.clone());
-        // Sent under the lock, so live events arrive in id order; no subscriber is not an error.
-        let _ = self.tx.send(event);
+        // Sent under the lock, so live events arrive in the order kept; no subscriber is fine.
+        let _ = tx.send(event);
     }
 
     /// A credential rotated (detected by a resolve on this service).
     pub fn rotated(&self, e: &RotationEvent) {
-        let data = json!({
-            "orgId": e.org_id,
-            "kind": e.kind,
-            "oldVersion": e.old_version,
-            "newVersion": e.new_version,
-        });
-        self.publish(&e.org_id, "rotated", data);
+        self.publish(&e.org_id, "rotated", rotation_data(e));
     }
 
     /// The org's config was saved (`version`) or removed (`None`).
     pub fn config_changed(&self, org_id: &str, version: Option<i64>) {
-        let data = json!({ "orgId": org_id, "version": version });
-        self.publish(org_id, "config-changed", data);
+        self.publish(org_id, "config-changed", config_data(org_id, version));
     }
 
     /// Live events from now on (every org's: filter by org).

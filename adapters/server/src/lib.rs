@@ -41,6 +41,7 @@
 
 pub mod api;
 mod audit;
+mod bus;
 mod calls;
 pub mod config_body;
 mod db;
@@ -49,6 +50,7 @@ mod keys;
 mod live;
 mod metrics;
 mod rekey;
+mod replicas;
 mod rows;
 mod sealing;
 mod service;

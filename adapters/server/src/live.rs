@@ -129,6 +129,15 @@ impl Live {
         }
     }
 
+    /// The orgs registered here.
+    pub(crate) fn orgs(&self) -> Vec<String> {
+        let registered = self
+            .registered
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        registered.keys().cloned().collect()
+    }
+
     /// Number of orgs registered here.
     pub(crate) fn len(&self) -> usize {
         self.registered

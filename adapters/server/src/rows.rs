@@ -60,6 +60,9 @@ fn row_of(row: &sqlx::any::AnyRow) -> Result<Row, sqlx::Error> {
     })
 }
 
+/// The PostgreSQL channel of config changes: `{"org","replica"}`.
+pub(crate) const CONFIG_CHANNEL: &str = "vaultcred_config";
+
 const COLUMNS: &str = "org_id, envelope, key_id, version, created_at, updated_at, updated_by";
 
 impl Db {
@@ -147,6 +150,7 @@ impl Db {
             }
         };
         record(&mut tx, org_id, now, actor, change, Some(version)).await?;
+        self.notify_change(&mut tx, org_id).await?;
         tx.commit().await?;
         Ok(version)
     }
@@ -199,8 +203,27 @@ impl Db {
             };
         }
         record(&mut tx, org_id, now_ms(), actor, change, None).await?;
+        self.notify_change(&mut tx, org_id).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// On PostgreSQL, tells every replica (at commit) that the org's config changed, so each
+    /// reloads it at once ([`CONFIG_CHANNEL`]).
+    async fn notify_change(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        org_id: &str,
+    ) -> Result<(), sqlx::Error> {
+        if self.backend() == crate::Backend::Postgres {
+            let payload = serde_json::json!({ "org": org_id, "replica": self.replica() });
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CONFIG_CHANNEL)
+                .bind(payload.to_string())
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
     }
 
     async fn conflict(&self, org_id: &str) -> WriteError {

@@ -111,21 +111,28 @@ impl Service {
             settings.address_policy.clone(),
         );
         let hub = Arc::new(crate::events::Hub::default());
+        let bus = Arc::new(crate::bus::Bus::new(db.clone(), hub));
         let metrics = Arc::new(crate::metrics::Metrics::default());
-        forward_rotations(&live.client, Arc::clone(&hub), Arc::clone(&metrics));
+        forward_rotations(&live.client, Arc::clone(&bus), Arc::clone(&metrics));
+        let stop = Arc::new(tokio::sync::Notify::new());
         let make_client = Box::new(move || settings.client());
-        Ok(Service {
-            state: Arc::new(State {
-                db,
-                keys,
-                live,
-                auth: api::auth::AuthCache::default(),
-                limiter: api::health::Limiter::default(),
-                hub,
-                metrics,
-                make_client,
-            }),
-        })
+        let state = Arc::new(State {
+            db,
+            keys,
+            live,
+            auth: api::auth::AuthCache::default(),
+            limiter: api::health::Limiter::default(),
+            bus,
+            metrics,
+            stop,
+            make_client,
+        });
+        // Replicas on PostgreSQL hear each other's config changes and events.
+        if let Some(url) = state.db.postgres_url() {
+            let stop = Arc::clone(&state.stop);
+            crate::replicas::spawn(url.to_owned(), Arc::downgrade(&state), stop);
+        }
+        Ok(Service { state })
     }
 
     /// The `tracing` layer that counts the live client's Vault calls (logins, renewals,
@@ -150,6 +157,7 @@ impl Service {
         axum::serve(listener, router)
             .with_graceful_shutdown(shutdown)
             .await?;
+        self.state.stop.notify_one();
         self.state.live.client.shutdown();
         self.state.db.close().await;
         Ok(())
@@ -160,7 +168,7 @@ impl Service {
 /// gone.
 fn forward_rotations(
     client: &Client,
-    hub: Arc<crate::events::Hub>,
+    bus: Arc<crate::bus::Bus>,
     metrics: Arc<crate::metrics::Metrics>,
 ) {
     use tokio::sync::broadcast::error::RecvError;
@@ -170,7 +178,7 @@ fn forward_rotations(
             match rotations.recv().await {
                 Ok(rotation) => {
                     metrics.rotations.inc();
-                    hub.rotated(&rotation);
+                    bus.rotated(&rotation).await;
                 }
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "rotation events lagged; subscribers get a resync");

@@ -147,7 +147,7 @@ pub(crate) async fn save(
         .live
         .apply(org, version, config.clone())
         .map_err(|e| ApiError::internal("registering the config", &e))?;
-    state.hub.config_changed(org, Some(version));
+    state.bus.config_changed(org, Some(version)).await;
     tracing::info!(org_id = org, version, action, actor = %caller.key_id, "credential backend saved");
     Ok(answer(StatusCode::OK, version, &config))
 }
@@ -200,7 +200,7 @@ pub(crate) async fn remove(
     if !deleted {
         return Err(not_configured());
     }
-    state.hub.config_changed(org, None);
+    state.bus.config_changed(org, None).await;
     tracing::info!(org_id = org, actor = %caller.key_id, "credential backend deleted");
     Ok(StatusCode::NO_CONTENT)
 }

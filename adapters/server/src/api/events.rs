@@ -36,12 +36,12 @@ pub(crate) async fn stream(
     headers: HeaderMap,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let org = caller.org_id;
-    let live = state.hub.subscribe();
+    let live = state.bus.hub.subscribe();
     let last = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    let (first, floor) = match last.map(|id| (id, state.hub.replay(&org, id))) {
+    let (first, floor) = match last.map(|id| (id, state.bus.hub.replay(&org, id))) {
         None => (Vec::new(), 0),
         Some((id, Replay::Gap)) => (vec![resync(&org)], id),
         Some((id, Replay::Events(events))) => {

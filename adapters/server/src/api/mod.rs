@@ -25,7 +25,9 @@ pub(crate) struct State {
     pub(crate) live: Live,
     pub(crate) auth: auth::AuthCache,
     pub(crate) limiter: health::Limiter,
-    pub(crate) hub: Arc<crate::events::Hub>,
+    pub(crate) bus: Arc<crate::bus::Bus>,
+    /// Notified when the service stops (ends the replica listener).
+    pub(crate) stop: Arc<tokio::sync::Notify>,
     pub(crate) metrics: Arc<crate::metrics::Metrics>,
     /// Builds a client configured like the live one (for a candidate's health check).
     pub(crate) make_client: Box<dyn Fn() -> Result<Client, BuildError> + Send + Sync>,

@@ -57,10 +57,24 @@ impl Running {
 
     /// A service with `settings` over the database in `dir`.
     pub async fn start_with(dir: tempfile::TempDir, settings: Settings) -> Running {
+        let url = format!("sqlite:{}", dir.path().join("vaultcred.db").display());
+        Running::start_on(&url, dir, settings).await
+    }
+
+    /// A service that may reach loopback, over the database at `url`.
+    pub async fn start_url(url: &str) -> Running {
+        let settings = Settings {
+            timeout: Duration::from_secs(5),
+            ..Settings::default()
+        };
+        let settings = settings.allow_addr("127.0.0.0/8").unwrap();
+        Running::start_on(url, tempfile::tempdir().unwrap(), settings).await
+    }
+
+    /// A service with `settings` over the database at `url` (`dir`: its scratch directory).
+    pub async fn start_on(url: &str, dir: tempfile::TempDir, settings: Settings) -> Running {
         let db_path = dir.path().join("vaultcred.db");
-        let db = Db::connect(&format!("sqlite:{}", db_path.display()))
-            .await
-            .unwrap();
+        let db = Db::connect(url).await.unwrap();
         let keys = Keyring::new(PlatformKey::from_base64(KEY).unwrap());
         let service = Service::new(db.clone(), keys, settings).unwrap();
         if let Some(install) = LAYER_HOOK.get() {
