@@ -14,15 +14,15 @@ use std::sync::atomic::AtomicI64;
 /// `route` (the matched pattern, e.g. `/api/org/credentials/{kind}`), `method`, `status`.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(crate) struct Request {
-    pub(crate) route: String,
-    pub(crate) method: String,
+    pub(crate) route: &'static str,
+    pub(crate) method: &'static str,
     pub(crate) status: u16,
 }
 
 /// `route`.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(crate) struct Route {
-    pub(crate) route: String,
+    pub(crate) route: &'static str,
 }
 
 /// `result`: `ok` or a reason (`missing`, `timeout`, …).

@@ -8,7 +8,6 @@ use axum::Json;
 use axum::extract::{Path, State as With};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use vaultcred_core::{Credential, CredentialNotFound, Reason, SecretValue};
@@ -22,33 +21,44 @@ pub(crate) fn timestamp(at: SystemTime) -> String {
     humantime::format_rfc3339_millis(at.clamp(SystemTime::UNIX_EPOCH, latest)).to_string()
 }
 
-/// The dispatch answer: `{"orgId","kind","value"|"multiField","resolvedAt","refreshAt","version"}`.
-fn body(credential: &Credential) -> Value {
-    let mut m = Map::new();
-    m.insert("orgId".into(), credential.org_id().into());
-    m.insert("kind".into(), credential.kind().into());
-    match credential.value() {
-        SecretValue::Value(v) => {
-            m.insert("value".into(), v.expose().into());
-        }
-        SecretValue::MultiField(fields) => {
-            let fields: Map<String, Value> = fields
-                .iter()
-                .map(|(k, v)| (k.clone(), v.expose().into()))
-                .collect();
-            m.insert("multiField".into(), fields.into());
-        }
+/// The dispatch answer: `{"orgId","kind","value"|"multiField","resolvedAt","refreshAt","version"}`,
+/// serialized straight from the credential (no intermediate JSON tree).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Answer<'a> {
+    org_id: &'a str,
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    multi_field: Option<std::collections::BTreeMap<&'a str, &'a str>>,
+    resolved_at: String,
+    refresh_at: String,
+    version: Option<u64>,
+}
+
+fn body(credential: &Credential) -> Answer<'_> {
+    let (value, multi_field) = match credential.value() {
+        SecretValue::Value(v) => (Some(v.expose()), None),
+        SecretValue::MultiField(fields) => (
+            None,
+            Some(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.expose()))
+                    .collect(),
+            ),
+        ),
+    };
+    Answer {
+        org_id: credential.org_id(),
+        kind: credential.kind(),
+        value,
+        multi_field,
+        resolved_at: timestamp(credential.resolved_at()),
+        refresh_at: timestamp(credential.refresh_at()),
+        version: credential.version(),
     }
-    m.insert(
-        "resolvedAt".into(),
-        timestamp(credential.resolved_at()).into(),
-    );
-    m.insert(
-        "refreshAt".into(),
-        timestamp(credential.refresh_at()).into(),
-    );
-    m.insert("version".into(), credential.version().into());
-    Value::Object(m)
 }
 
 /// The status of a failed resolve: 404 `missing`/`not_configured`, 400 `invalid_kind`, 504
