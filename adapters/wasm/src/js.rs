@@ -12,7 +12,7 @@ const TYPES: &'static str = r#"
 export type Reason =
   | "missing" | "permission_denied" | "auth_failed" | "unreachable" | "timeout" | "sealed"
   | "rate_limited" | "server_error" | "invalid_response" | "invalid_kind" | "jwt_unreadable"
-  | "not_configured";
+  | "not_configured" | "mount_not_found" | "not_kv_v2" | "host_misuse" | "address_not_allowed";
 
 /** Options of a {@link Client}; every field is optional. */
 export interface ClientOptions {

@@ -88,3 +88,25 @@ mod timer;
 
 #[cfg(target_arch = "wasm32")]
 pub use client::Client;
+
+#[cfg(test)]
+mod reason_type {
+    /// The TypeScript `Reason` type (in `js.rs`, built for wasm32 only) names every reason the
+    /// core has, so a new reason cannot be missing from the package's typings.
+    #[test]
+    fn every_reason_of_the_core_is_in_the_typescript_type() {
+        let source = include_str!("js.rs");
+        let start = source.find("export type Reason").unwrap_or(0);
+        let end = source[start..]
+            .find(';')
+            .map_or(source.len(), |e| start + e);
+        let union = &source[start..end];
+        for reason in vaultcred_core::Reason::ALL {
+            let quoted = format!("\"{}\"", reason.as_str());
+            assert!(
+                union.contains(&quoted),
+                "{quoted} missing from the Reason type"
+            );
+        }
+    }
+}
