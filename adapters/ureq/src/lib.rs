@@ -35,8 +35,9 @@
 //!
 //! `tracing` events go to target `vaultcred` and never carry a token or a secret: each HTTP
 //! exchange (method, path, status, latency) at `debug`, completed resolves and rotations at
-//! `info`, failed resolves at `warn`. HTTP proxies are taken from the usual environment variables
-//! (`HTTPS_PROXY`, `NO_PROXY`…), as the Vault CLI does.
+//! `info`, failed resolves at `warn`. A proxy is used only when chosen with
+//! `ClientBuilder::proxy`: `HTTP_PROXY`, `HTTPS_PROXY` and `ALL_PROXY` are never read, so a token
+//! never reaches a proxy the user did not choose.
 //!
 //! Like the Go client, a builder can take its transport settings from `VAULT_CACERT`,
 //! `VAULT_CAPATH`, `VAULT_CLIENT_CERT`/`VAULT_CLIENT_KEY`, `VAULT_SKIP_VERIFY`,
