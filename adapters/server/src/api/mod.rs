@@ -1,10 +1,12 @@
-//! The HTTP API (axum): routes, shared state, and the probes.
+//! The HTTP API (axum): routes, shared state, and the probes; the Settings page's routes are
+//! merged in (`crate::page`).
 
 pub(crate) mod auth;
 pub(crate) mod backend;
 pub mod dispatch;
 pub mod error;
 pub(crate) mod health;
+pub(crate) mod options;
 
 use crate::db::Db;
 use crate::live::Live;
@@ -37,6 +39,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
                 .delete(backend::remove),
         )
         .route("/api/org/credential-backend/audit", get(backend::audit))
+        .route("/api/org/credential-backend/options", get(options::read))
         .route(
             "/api/org/credential-backend/vault/health",
             post(health::check),
@@ -44,6 +47,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/api/org/credentials/{kind}", get(dispatch::resolve))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .merge(crate::page::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(backend::MAX_BODY_BYTES))
         .with_state(state)
