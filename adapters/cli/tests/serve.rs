@@ -192,6 +192,21 @@ fn serve_dev_prints_keys_and_commands_that_work() {
     };
     let (vc, admin, dispatch) = (value("VC"), value("ADMIN"), value("DISPATCH"));
     let addr = vc.strip_prefix("http://").unwrap();
+    let settings = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Settings page"))
+        .unwrap();
+    let page = format!("{vc}/settings/security/credential-backend");
+    assert!(settings.trim().starts_with(&page), "{settings}");
+    let (status, body) = http(
+        addr,
+        "GET",
+        "/settings/security/credential-backend",
+        None,
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(body.contains("name=\"apiKey\""), "{body}");
     let config = text
         .split("-d '")
         .nth(1)

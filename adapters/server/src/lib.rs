@@ -12,14 +12,39 @@
 //! | `GET /api/org/credential-backend` | admin | the redacted config and version, or 404 `not_configured` |
 //! | `DELETE /api/org/credential-backend` | admin | 204; unregisters the org (revoking its login token) |
 //! | `GET /api/org/credential-backend/audit` | admin | `{"entries":[…]}`: who changed what, when (secrets only as "set"/"changed"/"removed") |
+//! | `GET /api/org/credential-backend/options` | admin | `{"orgId","allowedJwtPaths","defaultJwtPath","defaultPathTemplate","secretFields"}`: what the Settings page's form needs (nothing secret) |
 //! | `POST /api/org/credential-backend/vault/health`, optional candidate body | admin | `{"ok":true,"latencyMs":N}` or `{"ok":false,"error","reason"}`; 429 with `Retry-After` past 20 a minute |
 //! | `GET /api/org/credentials/{kind}` | dispatch | `{"orgId","kind","value"\|"multiField","resolvedAt","refreshAt","version"}`; 404 `missing`/`not_configured`, 504 `timeout`, 502 other upstream reasons |
 //! | `GET /api/org/credentials/events` | dispatch | Server-Sent Events: `rotated` `{"orgId","kind","oldVersion","newVersion"}` (never a value), `config-changed` `{"orgId","version"}`; `Last-Event-ID` resumes within the last 1,024 events, else `resync` |
 //! | `GET /healthz`, `GET /readyz`, `GET /metrics`, `GET /api/openapi.json` | none | liveness; readiness (the database answers); Prometheus metrics (requests and latency by route, resolves by result, cache hits, Vault calls by kind, health checks, rotations, orgs registered; never labelled by org or secret); the OpenAPI 3.1 document of this API |
+//! | `GET /settings/security/credential-backend` (`/` redirects there) | none (the page signs in with an admin key) | the Settings page |
 //!
 //! The org always comes from the API key (`Authorization: Bearer rsk_live_…`), never from the
 //! body or the path. No token, secretId or value is written to the database in clear, and none
 //! is in any answer but dispatch's.
+//!
+//! ## The Settings page
+//!
+//! [`SETTINGS_PAGE`] is the spec's "Settings → Security → Credential Backend": an org admin
+//! pastes an admin key, fills in the Vault config, presses "Test Connection" and "Save", reads
+//! the audit trail and the saved config's health, or removes the config. It is one HTML file,
+//! one style sheet and one script of plain JavaScript (no framework, no bundler, no npm package
+//! at run time), embedded in the binary with `include_bytes!`:
+//!
+//! - **small**: a form over six endpoints needs no component model; the script is a few hundred
+//!   lines that read as what the page does;
+//! - **nothing to build**: `cargo build` is the whole build, the files served are the files in
+//!   `assets/`, and the page works offline (no CDN, no download at run time);
+//! - **CSP-friendly**: every answer carries [`CONTENT_SECURITY_POLICY`] (`script-src 'self'`, no
+//!   inline script or style, `form-action 'none'`, `connect-src 'self'`), which a bundle with
+//!   injected styles or `eval` would fight; the script builds the DOM with `textContent`, never
+//!   from HTML strings;
+//! - **testable**: the end-to-end tests (`adapters/server/e2e/`, Debian's Chromium driven by
+//!   `playwright-core`) use the page as a person does, by labels, roles and the keyboard.
+//!
+//! The admin key is kept in the tab's `sessionStorage` only and sent as `Authorization: Bearer`;
+//! secret fields are never filled from the service (it never returns them): an empty secret
+//! field is sent as `keep`, a typed one replaces the stored value.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -49,6 +74,7 @@ pub mod events;
 mod keys;
 mod live;
 mod metrics;
+mod page;
 mod rekey;
 mod replicas;
 mod rows;
@@ -64,6 +90,7 @@ pub use calls::VaultCallLayer;
 pub use db::{Backend, Db, DbError};
 pub use keys::{Caller, KEY_PREFIX, KeyError, KeyInfo, Scope};
 pub use live::LiveError;
+pub use page::{CONTENT_SECURITY_POLICY, SETTINGS_PAGE};
 pub use rekey::{RekeyError, RekeyReport, rekey};
 pub use rows::{Change, Row, WriteError};
 pub use sealing::{Keyring, NoRandomness, OpenError, PlatformKey};

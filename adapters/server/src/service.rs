@@ -72,12 +72,13 @@ impl Settings {
             .build()
     }
 
+    /// The registry options: exactly the operator's JWT paths (the default one is already in
+    /// [`Settings::allowed_jwt_paths`] unless the operator took it out).
     fn options(&self) -> RegistryOptions {
-        self.allowed_jwt_paths
-            .iter()
-            .fold(RegistryOptions::default(), |o, p| {
-                o.allow_jwt_path(p.clone())
-            })
+        RegistryOptions {
+            allowed_jwt_paths: self.allowed_jwt_paths.clone(),
+            ..RegistryOptions::default()
+        }
     }
 }
 

@@ -155,8 +155,10 @@ Examples:
   vaultcred serve --db sqlite:vaultcred.db --key-file platform.key --listen 127.0.0.1:8080
 
 The platform key: `openssl rand -base64 32 > platform.key && chmod 600 platform.key`. The org of
-every request comes from its API key (`vaultcred keys create`). Logs go to stderr (info by
-default; -v debug). SIGINT or SIGTERM drains the requests in flight, then exits.";
+every request comes from its API key (`vaultcred keys create`). Org admins can also use the
+Settings page at http://HOST:PORT/settings/security/credential-backend (`/` redirects there),
+signing in with an admin key. Logs go to stderr (info by default; -v debug). SIGINT or SIGTERM
+drains the requests in flight, then exits.";
 
 #[cfg(feature = "server")]
 pub(super) const KEYS_EXAMPLES: &str = "\

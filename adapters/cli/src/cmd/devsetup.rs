@@ -58,6 +58,16 @@ pub(crate) fn org_glob(mount: &str, org: &str) -> Result<String, String> {
     Ok(format!("{prefix}*"))
 }
 
+/// The ACL glob granting read on one org's secrets under any single-segment mount
+/// (`+/data/org_abc123/*`: Vault's `+` matches one path segment), so that a config naming a mount
+/// that does not exist reads a 404 from Vault (`mount_not_found`) instead of a denied read.
+pub(crate) fn any_mount_org_glob(org: &str) -> Result<String, String> {
+    let glob = org_glob("m", org)?;
+    glob.strip_prefix("m/")
+        .map(|rest| format!("+/{rest}"))
+        .ok_or_else(|| "the default path template does not start with {mount}".to_owned())
+}
+
 /// A random, JWT-shaped Kubernetes ServiceAccount token for `namespace`/`name` (DevVault does not
 /// verify signatures; it accepts exactly the JWTs registered with it).
 pub(crate) fn fake_service_account_jwt(namespace: &str, name: &str) -> Result<String, Failure> {
@@ -105,6 +115,10 @@ mod tests {
         assert_eq!(
             org_glob("secret", "org_abc123").as_deref(),
             Ok("secret/data/org_abc123/*")
+        );
+        assert_eq!(
+            any_mount_org_glob("org_abc123").as_deref(),
+            Ok("+/data/org_abc123/*")
         );
         assert!(data_glob("a/../b").is_err());
     }

@@ -1,5 +1,6 @@
 //! `vaultcred serve --dev`: DevVault, the service on a temporary SQLite file with a fresh
-//! platform key, an admin and a dispatch key for the sample org, and curl commands to paste.
+//! platform key, an admin and a dispatch key for the sample org, the Settings page's address, and
+//! curl commands to paste.
 
 use base64::Engine as _;
 use std::time::Duration;
@@ -7,7 +8,7 @@ use std::time::Duration;
 use vaultcred_devvault::DevVault;
 use vaultcred_server::{Db, Keyring, PlatformKey, Scope};
 
-use super::devsetup::{SAMPLE_MOUNT, SAMPLE_ORG, org_glob, sample_secrets};
+use super::devsetup::{SAMPLE_MOUNT, SAMPLE_ORG, any_mount_org_glob, org_glob, sample_secrets};
 use super::serve::{runtime, serve, settings};
 use crate::cli::ServeArgs;
 use crate::failure::{EXIT_FAILED, Failure};
@@ -22,8 +23,11 @@ pub(crate) fn run(args: &ServeArgs, verbose: u8) -> Result<u8, Failure> {
         dev.kv_put(SAMPLE_MOUNT, &format!("{SAMPLE_ORG}/{kind}"), data);
     }
     let glob = org_glob(SAMPLE_MOUNT, SAMPLE_ORG).map_err(Failure::failed)?;
+    // The org's paths under any mount too, so that a config naming a mount that does not
+    // exist is told `mount_not_found` (Test Connection on the Settings page), not a denied read.
+    let any_mount = any_mount_org_glob(SAMPLE_ORG).map_err(Failure::failed)?;
     let policy = format!("{SAMPLE_ORG}-read");
-    dev.put_policy(&policy, &[&glob]);
+    dev.put_policy(&policy, &[&glob, &any_mount]);
     let approle = dev.create_approle(SAMPLE_ORG, &[&policy], Duration::from_secs(3600));
 
     let dir = tempfile::tempdir()
@@ -102,6 +106,7 @@ vaultcred service (dev) on http://{addr}; Ctrl-C stops it and deletes its tempor
   org           {SAMPLE_ORG}
   admin key     {admin}
   dispatch key  {dispatch}
+  Settings page http://{addr}{page} (sign in with the admin key)
 
 Paste these in another terminal:
   export VC=http://{addr} ADMIN={admin} DISPATCH={dispatch}
@@ -116,5 +121,6 @@ Paste these in another terminal:
   curl -s $VC/api/org/credential-backend/audit -H \"authorization: Bearer $ADMIN\"",
         vault = dev.url(),
         root = dev.root_token(),
+        page = vaultcred_server::SETTINGS_PAGE,
     )
 }

@@ -1,4 +1,5 @@
-//! The HTTP API (axum): routes, shared state, and the probes.
+//! The HTTP API (axum): routes, shared state, and the probes; the Settings page's routes are
+//! merged in (`crate::page`).
 
 pub(crate) mod auth;
 pub(crate) mod backend;
@@ -7,6 +8,7 @@ pub mod error;
 pub(crate) mod events;
 pub(crate) mod health;
 pub(crate) mod openapi;
+pub(crate) mod options;
 
 use crate::db::Db;
 use crate::live::Live;
@@ -35,6 +37,7 @@ pub(crate) struct State {
 
 const BACKEND: &str = "/api/org/credential-backend";
 const AUDIT: &str = "/api/org/credential-backend/audit";
+const OPTIONS: &str = "/api/org/credential-backend/options";
 const HEALTH: &str = "/api/org/credential-backend/vault/health";
 const EVENTS: &str = "/api/org/credentials/events";
 const DISPATCH: &str = "/api/org/credentials/{kind}";
@@ -43,42 +46,42 @@ const READYZ: &str = "/readyz";
 const METRICS: &str = "/metrics";
 const OPENAPI: &str = "/api/openapi.json";
 
-/// Every routed path (the metrics' `route` label takes one of these).
-const PATHS: [&str; 9] = [
-    BACKEND, AUDIT, HEALTH, EVENTS, DISPATCH, HEALTHZ, READYZ, METRICS, OPENAPI,
+/// Every routed path of the API (the metrics' `route` label takes one of these; the Settings
+/// page's own routes are labelled `page`).
+const PATHS: [&str; 10] = [
+    BACKEND, AUDIT, OPTIONS, HEALTH, EVENTS, DISPATCH, HEALTHZ, READYZ, METRICS, OPENAPI,
 ];
 
-/// Every route: its path and what answers each method there. `/api/openapi.json` documents
-/// exactly these paths (a test checks it).
+/// Every route of the API: its path and what answers each method there. `/api/openapi.json`
+/// documents exactly these paths (a test checks it).
 pub(crate) fn routes() -> Vec<(&'static str, MethodRouter<Arc<State>>)> {
     vec![
         (
-            "/api/org/credential-backend",
+            BACKEND,
             post(backend::save)
                 .get(backend::read)
                 .delete(backend::remove),
         ),
-        ("/api/org/credential-backend/audit", get(backend::audit)),
-        (
-            "/api/org/credential-backend/vault/health",
-            post(health::check),
-        ),
-        ("/api/org/credentials/events", get(events::stream)),
-        ("/api/org/credentials/{kind}", get(dispatch::resolve)),
-        ("/healthz", get(healthz)),
-        ("/readyz", get(readyz)),
-        ("/metrics", get(metrics)),
-        ("/api/openapi.json", get(openapi::document)),
+        (AUDIT, get(backend::audit)),
+        (OPTIONS, get(options::read)),
+        (HEALTH, post(health::check)),
+        (EVENTS, get(events::stream)),
+        (DISPATCH, get(dispatch::resolve)),
+        (HEALTHZ, get(healthz)),
+        (READYZ, get(readyz)),
+        (METRICS, get(metrics)),
+        (OPENAPI, get(openapi::document)),
     ]
 }
 
-/// The routes of the API.
+/// The routes of the API and of the Settings page.
 pub(crate) fn router(state: Arc<State>) -> Router {
     routes()
         .into_iter()
         .fold(Router::new(), |router, (path, methods)| {
             router.route(path, methods)
         })
+        .merge(crate::page::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             track,
@@ -130,8 +133,13 @@ async fn track(
     // Labels are the route's static pattern and a known method: nothing allocated per request.
     let matched = request.extensions().get::<axum::extract::MatchedPath>();
     let route = matched
-        .and_then(|m| PATHS.iter().find(|p| **p == m.as_str()))
-        .copied()
+        .map(|m| {
+            PATHS
+                .iter()
+                .find(|p| **p == m.as_str())
+                .copied()
+                .unwrap_or("page")
+        })
         .unwrap_or("unmatched");
     let method = match *request.method() {
         axum::http::Method::GET => "GET",
