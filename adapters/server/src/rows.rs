@@ -14,7 +14,7 @@ pub struct Row {
     pub envelope: String,
     /// The id of the platform key that sealed it.
     pub key_id: String,
-    /// Starts at 1, one more at each change.
+    /// Starts at 1, one more at each change, and goes on after a delete and a new save.
     pub version: i64,
     /// When the org first saved a config (ms since the epoch).
     pub created_at: i64,
@@ -107,20 +107,29 @@ impl Db {
         let mut tx = self.pool().begin().await?;
         let version = match current {
             None => {
+                // Versions go on across a delete (the audit trail remembers the last), so an
+                // If-Match from before the delete can never match the new config.
+                let last: Option<i64> =
+                    sqlx::query_scalar("SELECT MAX(version) FROM audit WHERE org_id = $1")
+                        .bind(org_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let first = last.unwrap_or(0) + 1;
                 let inserted = sqlx::query(
                     "INSERT INTO credentials (org_id, provider_type, envelope, key_id, version, \
-                     created_at, updated_at, updated_by) VALUES ($1, 'vault', $2, $3, 1, $4, $5, $6)",
+                     created_at, updated_at, updated_by) VALUES ($1, 'vault', $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(org_id)
                 .bind(envelope)
                 .bind(key_id)
+                .bind(first)
                 .bind(now)
                 .bind(now)
                 .bind(actor)
                 .execute(&mut *tx)
                 .await;
                 match inserted {
-                    Ok(_) => 1,
+                    Ok(_) => first,
                     Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                         drop(tx);
                         return Err(self.conflict(org_id).await);

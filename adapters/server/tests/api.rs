@@ -234,6 +234,21 @@ async fn delete_unregisters_the_org() {
     assert_eq!(again.status, StatusCode::NOT_FOUND);
     let audit = service.get(&format!("{BACKEND}/audit"), &admin).await;
     assert_eq!(audit.json["entries"][0]["action"], "delete");
+
+    // Saved again, the config does not start over at version 1: an If-Match from before the
+    // delete cannot match it.
+    let again = service.post(BACKEND, &admin, &body).await;
+    assert_eq!(again.json["version"], 2, "{}", again.text);
+    let stale = service
+        .call(
+            Method::POST,
+            BACKEND,
+            Some(&admin),
+            &[("if-match", "1")],
+            &body,
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
