@@ -22,17 +22,20 @@ const AUTH_CACHE_MAX: usize = 10_000;
 
 /// Accepted keys, by the SHA-256 of the key (never the key itself).
 #[derive(Default)]
-pub(crate) struct AuthCache(RwLock<HashMap<[u8; 32], (Caller, Instant)>>);
+pub(crate) struct AuthCache(RwLock<HashMap<Digest32, (Arc<Caller>, Instant)>>);
+
+/// The SHA-256 of a presented key.
+type Digest32 = [u8; 32];
 
 impl AuthCache {
-    fn get(&self, digest: &[u8; 32]) -> Option<Caller> {
+    fn get(&self, digest: &[u8; 32]) -> Option<Arc<Caller>> {
         let map = self.0.read().unwrap_or_else(PoisonError::into_inner);
         map.get(digest)
             .filter(|(_, at)| at.elapsed() < AUTH_CACHE_TTL)
-            .map(|(caller, _)| caller.clone())
+            .map(|(caller, _)| Arc::clone(caller))
     }
 
-    fn put(&self, digest: [u8; 32], caller: Caller) {
+    fn put(&self, digest: [u8; 32], caller: Arc<Caller>) {
         let mut map = self.0.write().unwrap_or_else(PoisonError::into_inner);
         if map.len() >= AUTH_CACHE_MAX {
             map.clear();
@@ -41,7 +44,7 @@ impl AuthCache {
     }
 }
 
-async fn caller(parts: &Parts, state: &State, scope: Scope) -> Result<Caller, ApiError> {
+async fn caller(parts: &Parts, state: &State, scope: Scope) -> Result<Arc<Caller>, ApiError> {
     let presented = parts
         .headers
         .get(axum::http::header::AUTHORIZATION)
@@ -58,8 +61,8 @@ async fn caller(parts: &Parts, state: &State, scope: Scope) -> Result<Caller, Ap
                 .authenticate(presented)
                 .await
                 .map_err(|e| ApiError::internal("checking the API key", &e))?;
-            let caller = found.ok_or_else(ApiError::unauthorized)?;
-            state.auth.put(digest, caller.clone());
+            let caller = Arc::new(found.ok_or_else(ApiError::unauthorized)?);
+            state.auth.put(digest, Arc::clone(&caller));
             caller
         }
     };
@@ -74,10 +77,10 @@ async fn caller(parts: &Parts, state: &State, scope: Scope) -> Result<Caller, Ap
 }
 
 /// A caller with an `admin` key.
-pub(crate) struct Admin(pub(crate) Caller);
+pub(crate) struct Admin(pub(crate) Arc<Caller>);
 
 /// A caller with a `dispatch` key.
-pub(crate) struct Dispatch(pub(crate) Caller);
+pub(crate) struct Dispatch(pub(crate) Arc<Caller>);
 
 impl FromRequestParts<Arc<State>> for Admin {
     type Rejection = ApiError;

@@ -35,7 +35,7 @@ pub(crate) async fn stream(
     Dispatch(caller): Dispatch,
     headers: HeaderMap,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
-    let org = caller.org_id;
+    let org = caller.org_id.clone();
     let live = state.bus.hub.subscribe();
     let last = headers
         .get("last-event-id")
