@@ -33,6 +33,9 @@ pub const FIELDS: [&str; 12] = [
     "pathTemplate",
 ];
 
+/// The fields that hold a secret: never shown by [`VaultConfig::to_json`] unless revealed.
+pub const SECRET_FIELDS: [&str; 3] = ["token", "secretId", "wrappedSecretId"];
+
 /// How vaultcred authenticates to Vault.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Auth {

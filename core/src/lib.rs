@@ -126,6 +126,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod call;
 pub mod config;
 pub mod credential;
 #[cfg(feature = "envelope")]
@@ -143,6 +144,7 @@ pub mod registry;
 pub mod retry;
 pub mod scrub;
 pub mod secret;
+pub mod time;
 pub mod watch;
 pub mod wire;
 

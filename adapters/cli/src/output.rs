@@ -1,7 +1,7 @@
 //! What goes to stdout: JSON lines for credentials and failures, masking, timestamps.
 
 use std::io::Write as _;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use serde_json::{Map, Value};
 use vaultcred_core::{Credential, CredentialNotFound, SecretString, SecretValue};
@@ -29,20 +29,10 @@ fn show(secret: &SecretString, reveal: bool) -> Value {
     }
 }
 
-/// The latest time [`timestamp`] prints, `9999-12-31T23:59:59.999Z` (in milliseconds since the
-/// epoch): RFC 3339 has four-digit years, so any later time is printed as this one.
-pub(crate) const MAX_TIMESTAMP_MS: u64 = 253_402_300_799_999;
-
-/// RFC 3339 UTC with milliseconds, e.g. `2026-11-29T06:21:48.123Z`.
-///
-/// Never panics and never prints more than four year digits: a time after
-/// `9999-12-31T23:59:59.999Z` is printed as that time, and a time before the epoch as
-/// `1970-01-01T00:00:00.000Z` (the core caps leases at 10 years, but whatever a server sends,
-/// this output stays well-formed).
+/// RFC 3339 UTC with milliseconds, clamped to four-digit years: the core's
+/// [`vaultcred_core::time::rfc3339`], the format of every time the CLI prints.
 pub(crate) fn timestamp(at: SystemTime) -> String {
-    let latest = SystemTime::UNIX_EPOCH + Duration::from_millis(MAX_TIMESTAMP_MS);
-    let at = at.clamp(SystemTime::UNIX_EPOCH, latest);
-    humantime::format_rfc3339_millis(at).to_string()
+    vaultcred_core::time::rfc3339(at)
 }
 
 /// A user-given name (a kind, an org) as it may appear in a log event or an `error:` line: as
@@ -122,6 +112,7 @@ pub(crate) fn emit(line: &Value) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn mask_rule() {
@@ -153,9 +144,9 @@ mod tests {
             0,
             1,
             1_795_933_308_123,
-            MAX_TIMESTAMP_MS - 1,
-            MAX_TIMESTAMP_MS,
-            MAX_TIMESTAMP_MS + 1,
+            vaultcred_core::time::LATEST_RFC3339_MS - 1,
+            vaultcred_core::time::LATEST_RFC3339_MS,
+            vaultcred_core::time::LATEST_RFC3339_MS + 1,
             320_000_000_000 * 1000 + 1_795_933_308_123,
             u64::MAX / 2,
             u64::MAX - 1,
@@ -177,7 +168,7 @@ mod tests {
             assert_eq!(text.len(), 24, "{ms}: {text}");
             assert!(text.ends_with('Z'), "{ms}: {text}");
             let back = humantime::parse_rfc3339(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
-            if ms >= MAX_TIMESTAMP_MS {
+            if ms >= vaultcred_core::time::LATEST_RFC3339_MS {
                 assert_eq!(text, max, "{ms}");
             } else {
                 assert_eq!(

@@ -7,8 +7,9 @@ use std::net::IpAddr;
 use vaultcred_core::{ConfigProblem, RegisterError, Registry, RegistryOptions, VaultConfig};
 use vaultcred_host::AddressPolicy;
 
-/// The config fields that hold a secret: never in an answer, a log or the audit trail.
-pub const SECRET_FIELDS: [&str; 3] = ["token", "secretId", "wrappedSecretId"];
+/// The config fields that hold a secret (the core's list): never in an answer, a log or the
+/// audit trail.
+pub use vaultcred_core::config::SECRET_FIELDS;
 
 /// The only provider this service stores.
 pub const PROVIDER_TYPE: &str = "vault";

@@ -134,21 +134,10 @@ impl Metrics {
         text
     }
 
-    /// Counts one Vault call, from its method and path (`/v1/auth/approle/login`, …).
+    /// Counts one Vault call, from its path (`/v1/auth/approle/login`, …): what the call does is
+    /// the core's to say ([`vaultcred_core::call::Call`]).
     pub(crate) fn vault_call(&self, path: &str, ok: bool) {
-        let call = if path.ends_with("/login") {
-            "login"
-        } else if path.ends_with("/renew-self") {
-            "renew"
-        } else if path.ends_with("/lookup-self") {
-            "lookup"
-        } else if path.ends_with("/revoke-self") {
-            "revoke"
-        } else if path.contains("/data/") {
-            "read"
-        } else {
-            "other"
-        };
+        let call = vaultcred_core::call::Call::of(path).as_str();
         let outcome = if ok { "answered" } else { "failed" };
         self.vault_calls
             .get_or_create(&VaultCall { call, outcome })

@@ -9,17 +9,9 @@ use axum::extract::{Path, State as With};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
+use vaultcred_core::time::rfc3339;
 use vaultcred_core::{Credential, CredentialNotFound, Reason, SecretValue};
-
-/// The latest time an answer shows (`9999-12-31T23:59:59.999Z`): RFC 3339 has four-digit years.
-const MAX_TIMESTAMP_MS: u64 = 253_402_300_799_999;
-
-/// RFC 3339 UTC with milliseconds, clamped to what RFC 3339 can write.
-pub(crate) fn timestamp(at: SystemTime) -> String {
-    let latest = SystemTime::UNIX_EPOCH + Duration::from_millis(MAX_TIMESTAMP_MS);
-    humantime::format_rfc3339_millis(at.clamp(SystemTime::UNIX_EPOCH, latest)).to_string()
-}
 
 /// The dispatch answer: `{"orgId","kind","value"|"multiField","resolvedAt","refreshAt","version"}`,
 /// serialized straight from the credential (no intermediate JSON tree).
@@ -55,8 +47,8 @@ fn body(credential: &Credential) -> Answer<'_> {
         kind: credential.kind(),
         value,
         multi_field,
-        resolved_at: timestamp(credential.resolved_at()),
-        refresh_at: timestamp(credential.refresh_at()),
+        resolved_at: rfc3339(credential.resolved_at()),
+        refresh_at: rfc3339(credential.refresh_at()),
         version: credential.version(),
     }
 }
@@ -140,15 +132,5 @@ mod tests {
         assert_eq!(status_of(Reason::PermissionDenied), StatusCode::BAD_GATEWAY);
         assert_eq!(status_of(Reason::Unreachable), StatusCode::BAD_GATEWAY);
         assert_eq!(status_of(Reason::InvalidKind), StatusCode::BAD_REQUEST);
-    }
-
-    #[test]
-    fn times_past_year_9999_are_clamped() {
-        let far = SystemTime::UNIX_EPOCH + Duration::from_secs(400_000_000_000);
-        assert_eq!(timestamp(far), "9999-12-31T23:59:59.999Z");
-        assert_eq!(
-            timestamp(SystemTime::UNIX_EPOCH),
-            "1970-01-01T00:00:00.000Z"
-        );
     }
 }
