@@ -11,6 +11,23 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 use std::str::FromStr;
 
+/// The IP address `uri`'s host is, if it is an IP literal (an IPv6 literal without its
+/// brackets): what a connector reaches without resolving, so what a policy must check as
+/// written.
+///
+/// ```
+/// use vaultcred_host::literal_ip;
+/// let ip = |u: &str| literal_ip(&u.parse().unwrap());
+/// assert_eq!(ip("http://127.0.0.1:8200/"), "127.0.0.1".parse().ok());
+/// assert_eq!(ip("https://[::1]:8200/v1"), "::1".parse().ok());
+/// assert_eq!(ip("https://vault.example.com/"), None);
+/// ```
+pub fn literal_ip(uri: &http::Uri) -> Option<IpAddr> {
+    let host = uri.host()?;
+    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
+    bare.unwrap_or(host).parse().ok()
+}
+
 /// Which IP addresses a client may connect to: every one ([`AddressPolicy::allow_all`], the
 /// default), or public ones only ([`AddressPolicy::public_only`]) plus the ranges the operator
 /// allows ([`AddressPolicy::allow`]).

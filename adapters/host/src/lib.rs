@@ -48,7 +48,7 @@ pub mod observe;
 mod pem;
 mod setup;
 
-pub use address::{AddressNotAllowed, AddressPolicy, Cidr, InvalidCidr};
+pub use address::{AddressNotAllowed, AddressPolicy, Cidr, InvalidCidr, literal_ip};
 pub use builder::{Builder, DEFAULT_TIMEOUT, default_seed};
 pub use client::{Shared, cancel, change, finished};
 pub use env::{TRANSPORT_VARIABLES, parse_bool, parse_duration, parse_retries};

@@ -80,11 +80,9 @@ impl Service<http::Uri> for Guarded {
 }
 
 /// The address `dst`'s host is, if it is an IP literal: what `HttpConnector` connects to
-/// without resolving (an IPv6 literal without its brackets).
+/// without resolving.
 fn literal(dst: &http::Uri) -> Option<IpAddr> {
-    let host = dst.host()?;
-    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
-    bare.unwrap_or(host).parse().ok()
+    vaultcred_host::literal_ip(dst)
 }
 
 /// The system resolver (`getaddrinfo` on a blocking thread, as hyper-util's default), keeping

@@ -159,10 +159,7 @@ pub fn candidate(
 
 /// The address `addr` names, if its host is an IP literal.
 fn literal_ip(config: &VaultConfig) -> Option<IpAddr> {
-    let uri: http::Uri = config.addr().parse().ok()?;
-    let host = uri.host()?;
-    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
-    bare.unwrap_or(host).parse().ok()
+    vaultcred_host::literal_ip(&config.addr().parse().ok()?)
 }
 
 /// The config as it may leave the service: every field but the secrets, and which secrets are
