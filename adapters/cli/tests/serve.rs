@@ -4,31 +4,16 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::{Lines, http, run, signal, stderr_word, vaultcred};
+use support::{Lines, db_url, http, key_file, run, signal, stderr_word, vaultcred};
 
 const KEY: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
 const NEW_KEY: &str = "CAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAg=";
 const LIMIT: Duration = Duration::from_secs(30);
-
-fn key_file(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
-    path
-}
-
-fn db_url(dir: &Path) -> String {
-    format!("sqlite:{}", dir.join("vaultcred.db").display())
-}
 
 #[test]
 fn keys_are_created_once_listed_without_secrets_and_revoked() {
@@ -283,162 +268,4 @@ fn rekey_reports_what_it_did_and_refuses_a_bad_key() {
     );
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     assert!(bad.stderr.contains("32 bytes"), "{}", bad.stderr);
-}
-
-#[test]
-fn the_service_log_holds_no_secret_even_at_trace() {
-    use vaultcred_devvault::DevVault;
-    let dev = DevVault::start().unwrap();
-    dev.put_policy("org-read", &["secret/data/org_a/*"]);
-    dev.kv_put(
-        "secret",
-        "org_a/api-key",
-        serde_json::json!({"value": "sk-LOG-CANARY-VALUE"}),
-    );
-    let creds = dev.create_approle("log", &["org-read"], Duration::from_secs(3600));
-    let token = dev.create_token(&["org-read"], None);
-    let dir = tempfile::tempdir().unwrap();
-    let db = db_url(dir.path());
-    let key = key_file(dir.path(), "platform.key", KEY);
-    let admin = run(
-        vaultcred().args([
-            "keys", "create", "--db", &db, "--org", "org_a", "--scope", "admin",
-        ]),
-        LIMIT,
-    )
-    .stdout;
-    let dispatch = run(
-        vaultcred().args([
-            "keys", "create", "--db", &db, "--org", "org_a", "--scope", "dispatch",
-        ]),
-        LIMIT,
-    )
-    .stdout;
-    let (admin, dispatch) = (admin.trim(), dispatch.trim());
-    let log = dir.path().join("service.log");
-    let mut child = vaultcred()
-        .args([
-            "-vv",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--allow-addr",
-            "127.0.0.1/32",
-            "--db",
-            &db,
-            "--key-file",
-        ])
-        .arg(&key)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let copier = std::thread::spawn(move || {
-        let mut all = Vec::new();
-        let mut buf = [0u8; 4096];
-        let mut told = false;
-        while let Ok(n) = std::io::Read::read(&mut stderr, &mut buf) {
-            if n == 0 {
-                break;
-            }
-            all.extend_from_slice(&buf[..n]);
-            if !told && let Some(i) = String::from_utf8_lossy(&all).find("addr=") {
-                let text = String::from_utf8_lossy(&all).into_owned();
-                let addr: String = text[i + 5..]
-                    .chars()
-                    .take_while(|c| !c.is_whitespace())
-                    .collect();
-                let _ = tx.send(addr);
-                told = true;
-            }
-        }
-        all
-    });
-    let addr = rx.recv_timeout(LIMIT).unwrap();
-    let approle = serde_json::json!({"providerType": "vault", "config": {"addr": dev.url(), "mount": "secret",
-        "authMode": "approle", "roleId": creds.role_id, "secretId": creds.secret_id}});
-    let (status, _) = http(
-        &addr,
-        "POST",
-        "/api/org/credential-backend",
-        Some(admin),
-        &approle.to_string(),
-    );
-    assert_eq!(status, 200);
-    assert_eq!(
-        http(
-            &addr,
-            "GET",
-            "/api/org/credentials/api-key",
-            Some(dispatch),
-            ""
-        )
-        .0,
-        200
-    );
-    assert_eq!(
-        http(
-            &addr,
-            "GET",
-            "/api/org/credentials/absent",
-            Some(dispatch),
-            ""
-        )
-        .0,
-        404
-    );
-    let tokened = serde_json::json!({"providerType": "vault", "config": {"addr": dev.url(), "mount": "secret",
-        "authMode": "token", "token": token}});
-    assert_eq!(
-        http(
-            &addr,
-            "POST",
-            "/api/org/credential-backend/vault/health",
-            Some(admin),
-            &tokened.to_string()
-        )
-        .0,
-        200
-    );
-    assert_eq!(
-        http(
-            &addr,
-            "POST",
-            "/api/org/credential-backend",
-            Some(admin),
-            &tokened.to_string()
-        )
-        .0,
-        200
-    );
-    assert_eq!(
-        http(
-            &addr,
-            "GET",
-            "/api/org/credentials/api-key",
-            Some(dispatch),
-            ""
-        )
-        .0,
-        200
-    );
-    signal(&child, "TERM");
-    assert!(child.wait().unwrap().success());
-    let text = String::from_utf8(copier.join().unwrap()).unwrap();
-    std::fs::write(&log, &text).unwrap();
-    assert!(
-        text.contains("vault http exchange"),
-        "trace level reached the adapters: {text}"
-    );
-    for canary in [
-        creds.secret_id.as_str(),
-        token.as_str(),
-        "sk-LOG-CANARY-VALUE",
-        admin,
-        dispatch,
-    ] {
-        assert!(!text.contains(canary), "{canary} in the service log");
-    }
 }

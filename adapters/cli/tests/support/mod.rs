@@ -321,3 +321,20 @@ pub(crate) fn stderr_word(child: &mut Child, prefix: &str) -> String {
     rx.recv_timeout(Duration::from_secs(30))
         .expect("the line on stderr")
 }
+
+/// A key file with `text`, readable by its owner only.
+pub(crate) fn key_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    path
+}
+
+/// The `--db` URL of a SQLite file in `dir`.
+pub(crate) fn db_url(dir: &Path) -> String {
+    format!("sqlite:{}", dir.join("vaultcred.db").display())
+}
