@@ -294,6 +294,9 @@ fn drive<'a, O: vaultcred_core::Outcome + std::fmt::Debug>(
             vaultcred_core::Next::ReadFile(path) => {
                 panic!("no Kubernetes config here, yet the core asked to read {path:?}")
             }
+            vaultcred_core::Next::SharedLogin(_) => {
+                panic!("shared logins are off here, yet the core asked for a shared token")
+            }
             vaultcred_core::Next::Sleep(until) | vaultcred_core::Next::WaitForLogin(until) => {
                 *clock = (*clock).max(until);
             }

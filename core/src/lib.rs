@@ -22,6 +22,8 @@
 //!    - [`Next::Sleep`]: wait until the given time (a retry backoff);
 //!    - [`Next::WaitForLogin`]: another operation is logging in for this org — wait until an
 //!      operation's response was handled, or until the given time;
+//!    - [`Next::SharedLogin`]: only with shared logins ([`shared`]) — ask the replicas' store for
+//!      the org's token, then call [`Registry::on_shared_login`];
 //!    - [`Next::Done`]: the outcome. Polling again returns it again.
 //! 4. Drain rotation events with [`Registry::drain_events`] whenever convenient.
 //!
@@ -94,6 +96,7 @@
 //!             registry.on_response(&mut op, response, clock);
 //!         }
 //!         Next::ReadFile(_) => unreachable!("only Kubernetes auth asks for a file (its JWT)"),
+//!         Next::SharedLogin(_) => unreachable!("only with RegistryOptions::shared_logins"),
 //!         Next::Sleep(until) | Next::WaitForLogin(until) => clock = clock.max(until),
 //!         Next::Done(result) => break result?,
 //!     }
@@ -144,6 +147,7 @@ pub mod registry;
 pub mod retry;
 pub mod scrub;
 pub mod secret;
+pub mod shared;
 pub mod time;
 pub mod watch;
 pub mod wire;
@@ -162,4 +166,5 @@ pub use registry::{Registry, RegistryOptions};
 pub use retry::RetryPolicy;
 pub use scrub::Scrubber;
 pub use secret::SecretString;
+pub use shared::{ObtainedLogin, SharedAnswer, SharedToken};
 pub use watch::{WatchEvent, Watcher};

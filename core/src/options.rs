@@ -22,6 +22,12 @@ pub struct RegistryOptions {
     /// is must be the operator's choice, not the org admin's. Default: only the kubelet's
     /// projected ServiceAccount token.
     pub allowed_jwt_paths: Vec<String>,
+    /// Shared logins, for a host running as several replicas over one store (see
+    /// [`crate::shared`]): before each login an operation yields
+    /// [`Next::SharedLogin`](crate::Next::SharedLogin), every token obtained is queued for
+    /// [`Registry::take_logins`](crate::Registry::take_logins), and
+    /// [`Registry::shutdown`](crate::Registry::shutdown) revokes nothing. Default: off.
+    pub shared_logins: bool,
 }
 
 impl Default for RegistryOptions {
@@ -31,6 +37,7 @@ impl Default for RegistryOptions {
             jitter_seed: 0x5eed,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             allowed_jwt_paths: vec![DEFAULT_JWT_PATH.to_owned()],
+            shared_logins: false,
         }
     }
 }

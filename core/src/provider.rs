@@ -115,6 +115,9 @@ pub(crate) struct Provider {
     pub flight: Option<Flight>,
     /// The last failed login: (flight id, reason, message), for operations that waited on it.
     pub login_failure: Option<(u64, Reason, String)>,
+    /// The last token Vault refused (403) for this org, so that shared logins do not adopt it
+    /// again; also scrubbed from messages.
+    pub refused_token: Option<SecretString>,
     /// The last JWT read, kept only to scrub it from messages.
     pub last_jwt: Option<SecretString>,
     /// The secretId unwrapped from the config's `wrappedSecretId` (memory only).
@@ -137,6 +140,7 @@ impl Provider {
             token: None,
             flight: None,
             login_failure: None,
+            refused_token: None,
             last_jwt: None,
             unwrapped_secret_id: None,
             cache: HashMap::with_hasher(hasher.clone()),
@@ -169,7 +173,7 @@ impl Provider {
     /// JWT, and the values of the credentials it has resolved (those of at least
     /// [`MIN_SCRUBBED_VALUE`] bytes: a shorter value would redact ordinary words).
     pub(crate) fn scrubber<'a>(&'a self, extra: Option<&'a SecretString>) -> Scrubber<'a> {
-        let mut secrets: Vec<&SecretString> = Vec::with_capacity(5 + self.cache.len());
+        let mut secrets: Vec<&SecretString> = Vec::with_capacity(6 + self.cache.len());
         match &self.config.auth {
             Auth::Token { token } => secrets.push(token),
             Auth::AppRole {
@@ -182,6 +186,9 @@ impl Provider {
         }
         if let Some(t) = &self.token {
             secrets.push(&t.token);
+        }
+        if let Some(r) = &self.refused_token {
+            secrets.push(r);
         }
         if let Some(j) = &self.last_jwt {
             secrets.push(j);

@@ -67,13 +67,15 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod broker;
 mod guard;
 mod transport;
 mod watch;
 
+pub use broker::{BrokerFuture, LoginBroker};
 pub use vaultcred_core::{
-    Credential, CredentialNotFound, HealthReport, Reason, RegisterError, RetryPolicy,
-    RotationEvent, SecretValue, VaultConfig, WatchEvent,
+    Credential, CredentialNotFound, HealthReport, ObtainedLogin, Reason, RegisterError,
+    RetryPolicy, RotationEvent, SecretValue, SharedAnswer, SharedToken, VaultConfig, WatchEvent,
 };
 pub use vaultcred_host::{AddressPolicy, BuildError, Cidr, InvalidCidr, Origin, Setting};
 pub use watch::Watch;
@@ -129,6 +131,8 @@ struct Shared {
     /// The runtime the client was built in, if any: revocations go there when the caller is
     /// outside a runtime.
     runtime: Option<tokio::runtime::Handle>,
+    /// The replicas' shared store of login tokens, once [`Client::share_logins`] was called.
+    broker: std::sync::OnceLock<Arc<dyn LoginBroker>>,
 }
 
 vaultcred_host::client_basics!(vaultcred_hyper);
@@ -169,6 +173,19 @@ impl Client {
         report
     }
 
+    /// Shares this client's logins with other replicas through `broker` (see [`LoginBroker`]):
+    /// before each login the broker is asked for a token another replica obtained, each token
+    /// obtained here is handed to it, and [`Client::shutdown`] no longer revokes tokens (the
+    /// other replicas may be using them). Once per client: a second call is ignored and returns
+    /// `false`.
+    pub fn share_logins(&self, broker: Arc<dyn LoginBroker>) -> bool {
+        if self.shared.broker.set(broker).is_err() {
+            return false;
+        }
+        self.shared.registry().share_logins();
+        true
+    }
+
     /// Rotation events (a kind's value or version changed on refresh), from every resolve of
     /// this client and its clones. A receiver that lags loses the oldest events.
     pub fn subscribe(&self) -> broadcast::Receiver<RotationEvent> {
@@ -207,7 +224,11 @@ impl vaultcred_host::Shared for Shared {
 
 impl Shared {
     async fn drive<O: Outcome>(&self, op: Operation<O>) -> O {
-        let mut guard = CancelOnDrop { shared: self, op };
+        let mut guard = CancelOnDrop {
+            shared: self,
+            op,
+            claimed: None,
+        };
         loop {
             let mut progress = std::pin::pin!(self.progress.notified());
             progress.as_mut().enable();
@@ -217,13 +238,37 @@ impl Shared {
                     for event in vaultcred_host::finished(&mut self.registry()) {
                         let _ = self.events.send(event);
                     }
+                    guard.abandon_claim();
                     return outcome;
                 }
                 Next::Http(request) => {
                     let budget = observe::budget(self.transport.timeout, guard.op.deadline());
                     let response = self.transport.send(request, budget).await;
                     let now = SystemTime::now();
-                    self.registry().on_response(&mut guard.op, response, now);
+                    let logins = {
+                        let mut registry = self.registry();
+                        registry.on_response(&mut guard.op, response, now);
+                        registry.take_logins()
+                    };
+                    self.progress.notify_waiters();
+                    guard.share(logins);
+                }
+                Next::SharedLogin(until) => {
+                    let org_id = guard.op.org_id().unwrap_or_default().to_owned();
+                    let answer = match self.broker.get() {
+                        Some(broker) => {
+                            let wait = observe::waiting(until);
+                            tokio::time::timeout(wait, broker.acquire(&org_id, until))
+                                .await
+                                .unwrap_or(SharedAnswer::LogIn)
+                        }
+                        None => SharedAnswer::LogIn,
+                    };
+                    if matches!(answer, SharedAnswer::LogIn) {
+                        guard.claimed = Some(org_id);
+                    }
+                    self.registry()
+                        .on_shared_login(&mut guard.op, answer, SystemTime::now());
                     self.progress.notify_waiters();
                 }
                 Next::ReadFile(path) => {
@@ -243,13 +288,48 @@ impl Shared {
 }
 
 /// Cancels the operation (releasing a login it performs) when the resolve future is dropped.
+/// With shared logins, also remembers a login claimed in the broker until its token is handed
+/// over, and releases the claim if the operation ends (or is dropped) without one.
 struct CancelOnDrop<'a, O: Outcome> {
     shared: &'a Shared,
     op: Operation<O>,
+    /// The org whose login this operation claimed in the broker, until a token is obtained.
+    claimed: Option<String>,
+}
+
+impl<O: Outcome> CancelOnDrop<'_, O> {
+    /// Hands the tokens logins obtained to the broker (off this task).
+    fn share(&mut self, logins: Vec<vaultcred_core::ObtainedLogin>) {
+        let Some(broker) = self.shared.broker.get() else {
+            return;
+        };
+        for login in logins {
+            if self.claimed.as_deref() == Some(login.org_id.as_str()) {
+                self.claimed = None;
+            }
+            spawn(broker.obtained(login));
+        }
+    }
+
+    /// Releases a claim the operation still holds (its login failed or never happened).
+    fn abandon_claim(&mut self) {
+        if let (Some(org_id), Some(broker)) = (self.claimed.take(), self.shared.broker.get()) {
+            spawn(broker.abandoned(&org_id));
+        }
+    }
+}
+
+/// Runs a broker's store or release on the current runtime (a dropped resolve is dropped
+/// inside one); outside any runtime it is skipped, and the claim lapses on its own.
+fn spawn(future: BrokerFuture<'static, ()>) {
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(future);
+    }
 }
 
 impl<O: Outcome> Drop for CancelOnDrop<'_, O> {
     fn drop(&mut self) {
         vaultcred_host::cancel(self.shared, &mut self.op);
+        self.abandon_claim();
     }
 }

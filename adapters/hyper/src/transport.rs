@@ -51,6 +51,7 @@ impl Connect for Client {
                     max_body_bytes: setup.max_body_bytes,
                 },
                 runtime: tokio::runtime::Handle::try_current().ok(),
+                broker: std::sync::OnceLock::new(),
             }),
         })
     }

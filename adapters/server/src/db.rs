@@ -169,7 +169,8 @@ fn redact_url(url: &str) -> String {
 }
 
 /// The schema, compiled in: one migration list per backend (their SQL differs in how the audit
-/// table numbers its rows, and in event ids: a sequence shared by the replicas on PostgreSQL).
+/// table numbers its rows, and in event ids: a sequence shared by the replicas on PostgreSQL);
+/// a migration written once for both lies directly in `migrations/`.
 #[derive(Debug)]
 struct Embedded(Backend);
 
@@ -185,6 +186,13 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "event ids",
         include_str!("../migrations/sqlite/0002_event_ids.sql"),
         include_str!("../migrations/postgres/0002_event_ids.sql"),
+    ),
+    // The same SQL on both backends (the table is used on PostgreSQL only).
+    (
+        3,
+        "shared logins",
+        include_str!("../migrations/0003_logins.sql"),
+        include_str!("../migrations/0003_logins.sql"),
     ),
 ];
 

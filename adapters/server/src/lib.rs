@@ -73,6 +73,7 @@ mod db;
 pub mod events;
 mod keys;
 mod live;
+mod logins;
 mod metrics;
 mod page;
 mod rekey;

@@ -32,8 +32,9 @@ pub(crate) struct Live {
     pub(crate) options: RegistryOptions,
     /// Which addresses a config's `addr` may reach (checked again at connect time).
     pub(crate) addresses: AddressPolicy,
-    /// org → the stored version registered in `client`.
-    registered: RwLock<HashMap<String, i64>>,
+    /// org → the stored version registered in `client` (shared with the login broker, which
+    /// keys shared tokens by it).
+    registered: crate::logins::Versions,
 }
 
 impl Live {
@@ -50,8 +51,13 @@ impl Live {
             keys,
             options,
             addresses,
-            registered: RwLock::new(HashMap::new()),
+            registered: Arc::new(RwLock::new(HashMap::new())),
         }
+    }
+
+    /// The versions registered here, shared.
+    pub(crate) fn versions(&self) -> crate::logins::Versions {
+        Arc::clone(&self.registered)
     }
 
     /// The version of `org_id` registered here, if any.

@@ -85,5 +85,12 @@ pub async fn rekey(db: &Db, keys: &Keyring) -> Result<RekeyReport, RekeyError> {
             }
         }
     }
+    // Shared login tokens are not re-sealed: those sealed with another key are dropped, and
+    // the replicas log in again when they next need one.
+    sqlx::query("DELETE FROM logins WHERE key_id <> $1")
+        .bind(keys.current_id())
+        .execute(db.pool())
+        .await
+        .map_err(RekeyError::from)?;
     Ok(report)
 }

@@ -6,6 +6,7 @@
 use crate::api::State;
 use crate::bus::EVENTS_CHANNEL;
 use crate::events::{Event, event_name};
+use crate::logins::LOGINS_CHANNEL;
 use crate::rows::CONFIG_CHANNEL;
 use serde_json::Value;
 use sqlx::postgres::PgListener;
@@ -58,7 +59,7 @@ pub(crate) fn spawn(url: String, state: Weak<State>, stop: Arc<tokio::sync::Noti
 async fn connect(url: &str) -> Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect(url).await?;
     listener
-        .listen_all([CONFIG_CHANNEL, EVENTS_CHANNEL])
+        .listen_all([CONFIG_CHANNEL, EVENTS_CHANNEL, LOGINS_CHANNEL])
         .await?;
     Ok(listener)
 }
@@ -72,6 +73,13 @@ async fn reload_all(state: &State) {
 }
 
 async fn handle(state: &State, channel: &str, payload: &str) {
+    if channel == LOGINS_CHANNEL {
+        // A token was stored or a claim released: waiters look again.
+        if let Some(logins) = &state.logins {
+            logins.changed.notify_waiters();
+        }
+        return;
+    }
     let Ok(note) = serde_json::from_str::<Value>(payload) else {
         tracing::warn!(channel, "replica listener: a notification that is not JSON");
         return;

@@ -159,6 +159,7 @@ impl Db {
             }
         };
         record(&mut tx, org_id, now, actor, change, Some(version)).await?;
+        forget_login(&mut tx, org_id).await?;
         self.notify_change(&mut tx, org_id).await?;
         tx.commit().await?;
         Ok(version)
@@ -212,6 +213,7 @@ impl Db {
             };
         }
         record(&mut tx, org_id, now_ms(), actor, change, None).await?;
+        forget_login(&mut tx, org_id).await?;
         self.notify_change(&mut tx, org_id).await?;
         tx.commit().await?;
         Ok(true)
@@ -265,5 +267,18 @@ async fn record(
     .bind(change.changes)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Drops the org's shared login token with a change of its config (the token belongs to the
+/// old config, and the replicas revoke it as they unregister that config).
+async fn forget_login(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    org_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM logins WHERE org_id = $1")
+        .bind(org_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

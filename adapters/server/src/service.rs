@@ -111,6 +111,18 @@ impl Service {
             settings.options(),
             settings.address_policy.clone(),
         );
+        // Replicas on PostgreSQL share their logins through the `logins` table.
+        let logins = (db.backend() == crate::Backend::Postgres).then(|| {
+            let shared = Arc::new(crate::logins::SharedLogins::new(
+                db.clone(),
+                Arc::clone(&keys),
+                live.versions(),
+                settings.timeout,
+            ));
+            live.client
+                .share_logins(Arc::new(crate::logins::Broker(Arc::clone(&shared))));
+            shared
+        });
         let hub = Arc::new(crate::events::Hub::default());
         let bus = Arc::new(crate::bus::Bus::new(db.clone(), hub));
         let metrics = Arc::new(crate::metrics::Metrics::default());
@@ -127,6 +139,7 @@ impl Service {
             metrics,
             stop,
             make_client,
+            logins,
         });
         // Replicas on PostgreSQL hear each other's config changes and events.
         if let Some(url) = state.db.postgres_url() {

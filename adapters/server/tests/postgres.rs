@@ -9,56 +9,16 @@
 
 mod common;
 
+use common::pg::{fresh_database, pg_dump};
 use common::{Running, approle_body, approle_body_ttl, vault};
 use http::{Method, StatusCode};
 use serde_json::json;
 use std::time::{Duration, Instant};
-use vaultcred_server::{Backend, Db, Scope};
+use vaultcred_server::{Backend, Scope};
 
-const NEEDS: &str = "needs PostgreSQL: .ci/run starts one and sets VAULTCRED_TEST_POSTGRES";
 const BACKEND: &str = "/api/org/credential-backend";
 const DISPATCH: &str = "/api/org/credentials/anthropic-api-key";
 const WAIT: Duration = Duration::from_secs(5);
-
-/// A fresh database on the test server; its URL.
-async fn fresh_database() -> String {
-    let admin = std::env::var("VAULTCRED_TEST_POSTGRES")
-        .unwrap_or_else(|_| panic!("VAULTCRED_TEST_POSTGRES is not set ({NEEDS})"));
-    let db = Db::connect(&admin).await.unwrap();
-    let mut id = [0u8; 6];
-    getrandom::fill(&mut id).unwrap();
-    let name: String = std::iter::once("t_".to_owned())
-        .chain(id.iter().map(|b| format!("{b:02x}")))
-        .collect();
-    db.execute_admin(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    db.close().await;
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
-}
-
-fn pg_dump(url: &str) -> String {
-    let bin = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()
-        .and_then(|versions| {
-            versions
-                .filter_map(Result::ok)
-                .map(|v| v.path().join("bin/pg_dump"))
-                .find(|p| p.exists())
-        })
-        .map_or_else(|| "pg_dump".into(), |p| p.display().to_string());
-    let out = std::process::Command::new(bin)
-        .args(["--data-only", url])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: .ci/run starts one and sets VAULTCRED_TEST_POSTGRES"]

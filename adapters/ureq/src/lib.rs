@@ -246,6 +246,11 @@ impl Shared {
                     registry.on_file(&mut run.op, contents, SystemTime::now());
                     self.changed.notify_all();
                 }
+                // This client never turns shared logins on; logging in is always safe.
+                Next::SharedLogin(_) => {
+                    let answer = vaultcred_core::SharedAnswer::LogIn;
+                    registry.on_shared_login(&mut run.op, answer, SystemTime::now());
+                }
                 Next::Sleep(at) => {
                     drop(registry);
                     std::thread::sleep(observe::backoff(at));

@@ -199,6 +199,13 @@ impl Core {
                         .on_file(&mut guard.op, contents, host.now());
                     host.progress.notify();
                 }
+                // This client never turns shared logins on; logging in is always safe.
+                Next::SharedLogin(_) => {
+                    let answer = vaultcred_core::SharedAnswer::LogIn;
+                    self.registry
+                        .borrow_mut()
+                        .on_shared_login(&mut guard.op, answer, host.now());
+                }
                 Next::Sleep(until) => host.sleep_until(until).await,
                 Next::WaitForLogin(until) => host.wait_for_progress(until).await,
             }

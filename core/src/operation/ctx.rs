@@ -5,6 +5,7 @@ use crate::events::{Events, Notices};
 use crate::fresh::FreshIndex;
 use crate::provider::{Ids, Provider};
 use crate::retry::{Jitter, RetryPolicy};
+use crate::shared::Pending;
 
 /// What one step of an operation may touch. Built by the registry after finding the org once.
 pub(crate) struct Ctx<'a> {
@@ -19,6 +20,10 @@ pub(crate) struct Ctx<'a> {
     pub events: &'a mut Events,
     pub notices: &'a mut Notices,
     pub ids: &'a mut Ids,
+    /// Shared logins ([`crate::RegistryOptions::shared_logins`]): ask the host before a login,
+    /// and queue every token obtained in `logins`.
+    pub shared: bool,
+    pub logins: &'a mut Vec<Pending>,
 }
 
 impl Ctx<'_> {

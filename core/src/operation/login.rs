@@ -43,6 +43,7 @@ impl<T: Task> Run<T> {
             id,
             deadline_ms: self.deadline_ms,
         });
+        self.asked_shared = false;
         match state {
             TokenState::Renew => self.send_renew(ctx, now_ms, id),
             TokenState::Lookup => self.send_lookup(ctx, now_ms, id),
@@ -76,8 +77,9 @@ impl<T: Task> Run<T> {
         }
     }
 
-    /// Starts a login: in Kubernetes mode the host first reads the JWT (re-read at every login,
-    /// as projected tokens rotate).
+    /// Starts a login: with shared logins the host is asked first for another replica's token;
+    /// in Kubernetes mode the host reads the JWT (re-read at every login, as projected tokens
+    /// rotate).
     pub(super) fn begin_login(
         &mut self,
         ctx: &mut Ctx<'_>,
@@ -86,6 +88,11 @@ impl<T: Task> Run<T> {
     ) -> Next<T::Output> {
         if let Some(done) = self.past_deadline(ctx, now_ms, flight) {
             return done;
+        }
+        if !matches!(ctx.org.config.auth, Auth::Token { .. })
+            && let Some(ask) = self.ask_shared(ctx, flight)
+        {
+            return ask;
         }
         match &ctx.org.config.auth {
             Auth::Kubernetes { jwt_path, .. } => {
@@ -215,13 +222,11 @@ impl<T: Task> Run<T> {
         match login {
             Ok(login) => {
                 let id = ctx.ids.next();
-                ctx.org.token = Some(LoginToken::new(
-                    id,
-                    login.token,
-                    sent_ms,
-                    login.lease_secs,
-                    login.renewable,
-                ));
+                let token =
+                    LoginToken::new(id, login.token, sent_ms, login.lease_secs, login.renewable);
+                let org_id = self.org_id.as_str();
+                ctx.share_login(&token, sent_ms, org_id);
+                ctx.org.token = Some(token);
                 ctx.release_flight(flight);
                 ctx.org.login_failure = None;
                 self.retries = 0;

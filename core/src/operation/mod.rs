@@ -19,6 +19,7 @@ mod public;
 mod renew;
 mod request;
 mod resolve;
+mod shared;
 mod task;
 mod unwrap;
 
@@ -45,6 +46,7 @@ pub type ResolveResult = Result<Arc<crate::credential::Credential>, CredentialNo
 pub(crate) enum Input {
     Response(Result<Response<Vec<u8>>, TransportError>),
     File(Result<Vec<u8>, std::io::Error>),
+    Shared(crate::shared::SharedAnswer),
 }
 
 /// A running operation: its org, its deadline, its task and its phase.
@@ -62,6 +64,9 @@ pub(crate) struct Run<T: Task> {
     /// This operation already replaced a refused token (logged in again once): another
     /// refusal is final.
     relogged: bool,
+    /// Shared logins: the host was asked for the org's token since the last login began, so
+    /// a retry of this login does not ask again.
+    asked_shared: bool,
 }
 
 impl<T: Task> Run<T> {
@@ -75,6 +80,7 @@ impl<T: Task> Run<T> {
             retries: 0,
             last_failure: None,
             relogged: false,
+            asked_shared: false,
         }
     }
 
@@ -107,6 +113,7 @@ impl<T: Task> Run<T> {
         self.phase = Phase::Ready(Resume::Begin);
         self.retries = 0;
         self.relogged = false;
+        self.asked_shared = false;
         self.task.restart();
         Ok((ctx, true))
     }
@@ -139,6 +146,9 @@ impl<T: Task> Run<T> {
             input,
             std::mem::replace(&mut self.phase, Phase::Ready(Resume::Begin)),
         ) {
+            (Input::Shared(answer), Phase::AwaitShared { flight }) => {
+                self.on_shared(&mut ctx, now_ms, flight, answer);
+            }
             (Input::File(contents), Phase::AwaitJwt { flight }) => {
                 self.on_jwt(&mut ctx, now_ms, flight, contents);
             }
@@ -176,6 +186,7 @@ impl<T: Task> Run<T> {
                 let got = match input {
                     Input::Response(_) => "a response",
                     Input::File(_) => "a file",
+                    Input::Shared(_) => "a shared login answer",
                 };
                 self.misuse(&mut ctx, now_ms, got, &phase);
             }
@@ -208,7 +219,8 @@ impl<T: Task> Run<T> {
     ) -> Next<T::Output> {
         let message = format!(
             "host error: the operation got {got} while {}; after Next::Http hand the answer to \
-             on_response, after Next::ReadFile the file to on_file, otherwise poll",
+             on_response, after Next::ReadFile the file to on_file, after Next::SharedLogin \
+             the answer to on_shared_login, otherwise poll",
             phase.name()
         );
         self.fail(ctx, phase.flight(), now_ms, Reason::HostMisuse, message)

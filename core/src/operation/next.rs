@@ -23,6 +23,12 @@ pub enum Next<O> {
     /// Another operation is logging in for this org. Poll again when any operation of the
     /// registry has handled a response, or at this time at the latest.
     WaitForLogin(SystemTime),
+    /// Shared logins only ([`RegistryOptions::shared_logins`](crate::RegistryOptions)): the
+    /// operation is about to log in for its org. Ask the store the replicas share for the org's
+    /// token (waiting while another replica's claim to log in stands, but not past this time,
+    /// the operation's deadline), then hand the answer to
+    /// [`Registry::on_shared_login`](crate::Registry::on_shared_login). See [`crate::shared`].
+    SharedLogin(SystemTime),
     /// The operation is finished. Polling again returns the same outcome (a clone: an `Arc` for
     /// a credential).
     Done(O),
@@ -41,6 +47,7 @@ impl<O: std::fmt::Debug> std::fmt::Debug for Next<O> {
             Next::ReadFile(path) => f.debug_tuple("ReadFile").field(path).finish(),
             Next::Sleep(t) => f.debug_tuple("Sleep").field(t).finish(),
             Next::WaitForLogin(t) => f.debug_tuple("WaitForLogin").field(t).finish(),
+            Next::SharedLogin(t) => f.debug_tuple("SharedLogin").field(t).finish(),
             Next::Done(o) => f.debug_tuple("Done").field(o).finish(),
         }
     }

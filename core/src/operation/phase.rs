@@ -39,6 +39,9 @@ pub(crate) enum Phase<O> {
     Ready(Resume),
     /// Another operation performs login `flight` for this org.
     WaitLogin { flight: u64 },
+    /// The host asks the replicas' shared store for the org's token (shared logins), for
+    /// login `flight`.
+    AwaitShared { flight: u64 },
     /// The host reads the Kubernetes JWT.
     AwaitJwt { flight: Option<u64> },
     /// The login request is out.
@@ -69,6 +72,7 @@ impl<O> Phase<O> {
         match self {
             Phase::Ready(_) => "ready",
             Phase::WaitLogin { .. } => "waiting for another login",
+            Phase::AwaitShared { .. } => "awaiting the shared login answer",
             Phase::AwaitJwt { .. } => "awaiting the JWT file",
             Phase::AwaitLogin { .. } => "awaiting the login answer",
             Phase::AwaitWrapLookup { .. } => "awaiting the wrapping token lookup",
@@ -89,7 +93,9 @@ impl<O> Phase<O> {
             | Phase::AwaitLogin { flight, .. }
             | Phase::AwaitWrapLookup { flight }
             | Phase::AwaitUnwrap { flight } => *flight,
-            Phase::AwaitRenew { flight, .. } | Phase::AwaitLookup { flight, .. } => Some(*flight),
+            Phase::AwaitRenew { flight, .. }
+            | Phase::AwaitLookup { flight, .. }
+            | Phase::AwaitShared { flight } => Some(*flight),
             Phase::Ready(resume) | Phase::Backoff { then: resume, .. } => resume.flight(),
             _ => None,
         }

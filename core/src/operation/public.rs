@@ -37,7 +37,8 @@ impl Outcome for HealthReport {
 /// # Host misuse
 ///
 /// The core expects, after each [`Next`], exactly the input it asked for: after
-/// [`Next::Http`] one `on_response`, after [`Next::ReadFile`] one `on_file`, otherwise a `poll`.
+/// [`Next::Http`] one `on_response`, after [`Next::ReadFile`] one `on_file`, after
+/// [`Next::SharedLogin`] one `on_shared_login`, otherwise a `poll`.
 /// Any other order — a poll while an answer is awaited, a response or a file nobody asked
 /// for — ends the operation with [`Reason::HostMisuse`](crate::Reason::HostMisuse), naming what happened. Inputs to a
 /// finished operation are ignored.
@@ -89,6 +90,15 @@ impl<O: Outcome> Operation<O> {
                 Some(from_ms(run.deadline_ms))
             }
             _ => None,
+        }
+    }
+
+    /// The org the operation works for (`None` for an operation that finished as it started,
+    /// e.g. a cache hit).
+    pub fn org_id(&self) -> Option<&str> {
+        match &self.inner {
+            Inner::Running(run) => Some(&run.org_id),
+            Inner::Done(_) => None,
         }
     }
 

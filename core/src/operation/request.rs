@@ -111,7 +111,8 @@ impl<T: Task> Run<T> {
                 // once per operation.
                 self.relogged = true;
                 if ctx.org.token.as_ref().map(|t| t.id) == used.token_id {
-                    ctx.org.token = None;
+                    // Kept (shared logins) so that the same token is not adopted again.
+                    ctx.org.refused_token = ctx.org.token.take().map(|t| t.token);
                 }
                 self.retries = 0;
                 self.phase = Phase::Ready(Resume::AcquireToken);

@@ -33,6 +33,8 @@ pub(crate) struct State {
     pub(crate) metrics: Arc<crate::metrics::Metrics>,
     /// Builds a client configured like the live one (for a candidate's health check).
     pub(crate) make_client: Box<dyn Fn() -> Result<Client, BuildError> + Send + Sync>,
+    /// The replicas' shared logins (PostgreSQL only).
+    pub(crate) logins: Option<Arc<crate::logins::SharedLogins>>,
 }
 
 const BACKEND: &str = "/api/org/credential-backend";

@@ -15,6 +15,8 @@ use tokio::sync::oneshot;
 use vaultcred_devvault::DevVault;
 use vaultcred_server::{Db, Keyring, PlatformKey, Scope, Service, Settings};
 
+pub mod pg;
+
 /// Called with each service a test binary starts (e.g. to install its tracing layer).
 pub static LAYER_HOOK: std::sync::OnceLock<fn(&Service)> = std::sync::OnceLock::new();
 
