@@ -21,8 +21,27 @@ pub const LATEST_RFC3339_MS: u64 = 253_402_300_799_999;
 /// assert_eq!(rfc3339(far), "9999-12-31T23:59:59.999Z");
 /// ```
 pub fn rfc3339(at: SystemTime) -> String {
-    let latest = SystemTime::UNIX_EPOCH + Duration::from_millis(LATEST_RFC3339_MS);
-    humantime::format_rfc3339_millis(at.clamp(SystemTime::UNIX_EPOCH, latest)).to_string()
+    Rfc3339(at).to_string()
+}
+
+/// [`rfc3339`] as a `Display`, to write the time where it goes (a JSON serializer's
+/// `collect_str`, a log line) without building a `String`.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use vaultcred_core::time::Rfc3339;
+/// let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_932_000_123);
+/// assert_eq!(format!("refreshAt={}", Rfc3339(at)), "refreshAt=2026-11-29T06:00:00.123Z");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rfc3339(pub SystemTime);
+
+impl std::fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let latest = SystemTime::UNIX_EPOCH + Duration::from_millis(LATEST_RFC3339_MS);
+        let at = self.0.clamp(SystemTime::UNIX_EPOCH, latest);
+        std::fmt::Display::fmt(&humantime::format_rfc3339_millis(at), f)
+    }
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ pub(crate) struct Route {
 /// `result`: `ok` or a reason (`missing`, `timeout`, …).
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(crate) struct Outcome {
-    pub(crate) result: String,
+    pub(crate) result: &'static str,
 }
 
 /// `call` (`login`, `renew`, `lookup`, `revoke`, `read`, `other`) and `outcome` (`answered`:
@@ -50,6 +50,9 @@ pub(crate) struct Metrics {
     pub(crate) requests: Family<Request, Counter>,
     pub(crate) latency: Family<Route, Histogram, fn() -> Histogram>,
     pub(crate) resolves: Family<Outcome, Counter>,
+    /// `resolves{result="ok"}`, resolved at first use and kept: the dispatch's hot path counts
+    /// without a lookup.
+    resolves_ok: std::sync::OnceLock<Counter>,
     pub(crate) cache_hits: Counter,
     pub(crate) health_checks: Family<Outcome, Counter>,
     pub(crate) vault_calls: Family<VaultCall, Counter>,
@@ -115,6 +118,7 @@ impl Default for Metrics {
             requests,
             latency,
             resolves,
+            resolves_ok: std::sync::OnceLock::new(),
             cache_hits,
             health_checks,
             vault_calls,
@@ -125,6 +129,17 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Counts a resolve that succeeded.
+    pub(crate) fn resolved_ok(&self) {
+        self.resolves_ok
+            .get_or_init(|| {
+                self.resolves
+                    .get_or_create(&Outcome { result: "ok" })
+                    .clone()
+            })
+            .inc();
+    }
+
     /// The OpenMetrics text exposition.
     pub(crate) fn encode(&self) -> String {
         let mut text = String::new();

@@ -4,13 +4,13 @@
 use super::State;
 use super::auth::Dispatch;
 use super::error::ApiError;
-use axum::Json;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State as With};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use std::sync::Arc;
 use std::time::SystemTime;
-use vaultcred_core::time::rfc3339;
+use vaultcred_core::time::Rfc3339;
 use vaultcred_core::{Credential, CredentialNotFound, Reason, SecretValue};
 
 /// The dispatch answer: `{"orgId","kind","value"|"multiField","resolvedAt","refreshAt","version"}`,
@@ -24,10 +24,21 @@ struct Answer<'a> {
     value: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     multi_field: Option<std::collections::BTreeMap<&'a str, &'a str>>,
-    resolved_at: String,
-    refresh_at: String,
+    #[serde(serialize_with = "time")]
+    resolved_at: SystemTime,
+    #[serde(serialize_with = "time")]
+    refresh_at: SystemTime,
     version: Option<u64>,
 }
+
+/// A time as RFC 3339, written straight into the answer.
+fn time<S: serde::Serializer>(at: &SystemTime, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&Rfc3339(*at))
+}
+
+/// Room for a dispatch answer with a value of a few hundred bytes, so that serialising it
+/// rarely grows the buffer.
+const ANSWER_CAPACITY: usize = 512;
 
 fn body(credential: &Credential) -> Answer<'_> {
     let (value, multi_field) = match credential.value() {
@@ -47,8 +58,8 @@ fn body(credential: &Credential) -> Answer<'_> {
         kind: credential.kind(),
         value,
         multi_field,
-        resolved_at: rfc3339(credential.resolved_at()),
-        refresh_at: rfc3339(credential.refresh_at()),
+        resolved_at: credential.resolved_at(),
+        refresh_at: credential.refresh_at(),
         version: credential.version(),
     }
 }
@@ -69,12 +80,17 @@ fn failure(e: &CredentialNotFound) -> ApiError {
 }
 
 fn count(state: &State, result: Result<(), Reason>, cached: bool) {
-    let result = match result {
-        Ok(()) => "ok".to_owned(),
-        Err(reason) => reason.as_str().to_owned(),
-    };
-    let outcome = crate::metrics::Outcome { result };
-    state.metrics.resolves.get_or_create(&outcome).inc();
+    match result {
+        Ok(()) => {
+            state.metrics.resolved_ok();
+        }
+        Err(reason) => {
+            let outcome = crate::metrics::Outcome {
+                result: reason.as_str(),
+            };
+            state.metrics.resolves.get_or_create(&outcome).inc();
+        }
+    }
     if cached {
         state.metrics.cache_hits.inc();
     }
@@ -113,10 +129,18 @@ pub(crate) async fn resolve(
             return Err(failure(&e));
         }
     };
-    let mut response = Json(body(&credential)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // What `Json` does, with a buffer sized for the answer and handed to the body without a
+    // copy (an exact-size buffer becomes `Bytes` without another allocation).
+    let mut buffer = Vec::with_capacity(ANSWER_CAPACITY);
+    serde_json::to_writer(&mut buffer, &body(&credential))
+        .map_err(|e| ApiError::internal("writing the answer", &e))?;
+    let mut response = Response::new(Body::from(Bytes::from(buffer.into_boxed_slice())));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
 

@@ -103,8 +103,8 @@ pub(crate) async fn check(
 
 fn count(state: &State, report: &vaultcred_core::HealthReport) {
     let result = match &report.error {
-        None => "ok".to_owned(),
-        Some(e) => e.reason.as_str().to_owned(),
+        None => "ok",
+        Some(e) => e.reason.as_str(),
     };
     let outcome = crate::metrics::Outcome { result };
     state.metrics.health_checks.get_or_create(&outcome).inc();

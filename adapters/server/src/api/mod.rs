@@ -9,6 +9,7 @@ pub(crate) mod events;
 pub(crate) mod health;
 pub(crate) mod openapi;
 pub(crate) mod options;
+mod track;
 
 use crate::db::Db;
 use crate::live::Live;
@@ -48,14 +49,9 @@ const READYZ: &str = "/readyz";
 const METRICS: &str = "/metrics";
 const OPENAPI: &str = "/api/openapi.json";
 
-/// Every routed path of the API (the metrics' `route` label takes one of these; the Settings
-/// page's own routes are labelled `page`).
-const PATHS: [&str; 10] = [
-    BACKEND, AUDIT, OPTIONS, HEALTH, EVENTS, DISPATCH, HEALTHZ, READYZ, METRICS, OPENAPI,
-];
-
 /// Every route of the API: its path and what answers each method there. `/api/openapi.json`
-/// documents exactly these paths (a test checks it).
+/// documents exactly these paths (a test checks it), and each path is its requests' `route`
+/// label in the metrics (the Settings page's routes are labelled `page`).
 pub(crate) fn routes() -> Vec<(&'static str, MethodRouter<Arc<State>>)> {
     vec![
         (
@@ -78,16 +74,13 @@ pub(crate) fn routes() -> Vec<(&'static str, MethodRouter<Arc<State>>)> {
 
 /// The routes of the API and of the Settings page.
 pub(crate) fn router(state: Arc<State>) -> Router {
+    let metrics = &state.metrics;
     routes()
         .into_iter()
         .fold(Router::new(), |router, (path, methods)| {
-            router.route(path, methods)
+            router.route(path, methods.layer(track::Track::new(metrics, path)))
         })
-        .merge(crate::page::routes())
-        .route_layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&state),
-            track,
-        ))
+        .merge(crate::page::routes().route_layer(track::Track::new(metrics, "page")))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(backend::MAX_BODY_BYTES))
         .with_state(state)
@@ -122,47 +115,6 @@ async fn metrics(With(state): With<Arc<State>>) -> impl axum::response::IntoResp
         )],
         state.metrics.encode(),
     )
-}
-
-/// Counts each routed request and its latency, by the matched route (never the raw path, which
-/// holds a kind).
-async fn track(
-    With(state): With<Arc<State>>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let started = std::time::Instant::now();
-    // Labels are the route's static pattern and a known method: nothing allocated per request.
-    let matched = request.extensions().get::<axum::extract::MatchedPath>();
-    let route = matched
-        .map(|m| {
-            PATHS
-                .iter()
-                .find(|p| **p == m.as_str())
-                .copied()
-                .unwrap_or("page")
-        })
-        .unwrap_or("unmatched");
-    let method = match *request.method() {
-        axum::http::Method::GET => "GET",
-        axum::http::Method::POST => "POST",
-        axum::http::Method::DELETE => "DELETE",
-        _ => "other",
-    };
-    let response = next.run(request).await;
-    let labels = crate::metrics::Request {
-        route,
-        method,
-        status: response.status().as_u16(),
-    };
-    state.metrics.requests.get_or_create(&labels).inc();
-    let route = crate::metrics::Route { route };
-    state
-        .metrics
-        .latency
-        .get_or_create(&route)
-        .observe(started.elapsed().as_secs_f64());
-    response
 }
 
 async fn not_found() -> error::ApiError {

@@ -27,8 +27,6 @@ mod tests {
             .unwrap_or_default();
         let routed: BTreeSet<&str> = super::super::routes().iter().map(|(p, _)| *p).collect();
         assert_eq!(documented, routed);
-        let labelled: BTreeSet<&str> = super::super::PATHS.into_iter().collect();
-        assert_eq!(labelled, routed, "every route has its metrics label");
         // Every schema reference resolves.
         let text = DOCUMENT;
         for reference in text.split("\"$ref\": \"#/components/schemas/").skip(1) {
