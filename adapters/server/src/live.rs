@@ -35,6 +35,9 @@ pub(crate) struct Live {
     /// org → the stored version registered in `client` (shared with the login broker, which
     /// keys shared tokens by it).
     registered: crate::logins::Versions,
+    /// org → the newest of its versions deleted while this service ran: never registered again
+    /// (versions go on across a delete, so a new save is newer). One `i64` per deleted org.
+    deleted: std::sync::Mutex<HashMap<String, i64>>,
 }
 
 impl Live {
@@ -52,6 +55,7 @@ impl Live {
             options,
             addresses,
             registered: Arc::new(RwLock::new(HashMap::new())),
+            deleted: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -86,7 +90,7 @@ impl Live {
                 Ok(true)
             }
             None => {
-                self.forget(org_id);
+                self.forget(org_id, None);
                 Ok(false)
             }
         }
@@ -117,6 +121,12 @@ impl Live {
         if registered.get(org_id).is_some_and(|&v| v >= version) {
             return Ok(());
         }
+        // A first use that read the row before it was deleted here: the config is gone.
+        let deleted = self.deleted.lock().unwrap_or_else(PoisonError::into_inner);
+        if deleted.get(org_id).is_some_and(|&v| v >= version) {
+            return Ok(());
+        }
+        drop(deleted);
         self.client
             .register(org_id, config)
             .map_err(|e| LiveError::Config(e.to_string()))?;
@@ -124,14 +134,22 @@ impl Live {
         Ok(())
     }
 
-    /// Unregisters the org (revoking its login token).
-    pub(crate) fn forget(&self, org_id: &str) {
+    /// Unregisters the org (revoking its login token). `deleted`: the version whose row was
+    /// just deleted, if known; it (and the version registered here) can no longer be registered
+    /// by a first use that read the row before the delete.
+    pub(crate) fn forget(&self, org_id: &str, deleted: Option<i64>) {
         let mut registered = self
             .registered
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        if registered.remove(org_id).is_some() {
+        let was = registered.remove(org_id);
+        if was.is_some() {
             self.client.unregister(org_id);
+        }
+        if let Some(gone) = was.max(deleted) {
+            let mut deleted = self.deleted.lock().unwrap_or_else(PoisonError::into_inner);
+            let entry = deleted.entry(org_id.to_owned()).or_insert(gone);
+            *entry = (*entry).max(gone);
         }
     }
 
@@ -150,5 +168,70 @@ impl Live {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rows::Change;
+    use crate::sealing::PlatformKey;
+
+    const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+    /// A first use reads the row, a delete on this replica lands, then the first use registers
+    /// what it read: the deleted config must not come back.
+    #[tokio::test]
+    async fn a_first_use_racing_a_delete_does_not_register_the_deleted_config() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let url = format!("sqlite:{}", dir.path().join("live.db").display());
+        let db = Db::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
+        let keys = Arc::new(Keyring::new(
+            PlatformKey::from_base64(KEY).unwrap_or_else(|e| panic!("{e}")),
+        ));
+        let config = br#"{"addr":"https://vault.example.com","mount":"secret","authMode":"token","token":"hvs.x"}"#;
+        let (envelope, key_id) = keys.seal("org_a", config).unwrap_or_else(|e| panic!("{e}"));
+        let change = Change {
+            action: "create",
+            changes: "{}",
+        };
+        let saved = db
+            .save_row("org_a", &envelope, &key_id, "k", None, &change)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let client = Client::builder().build().unwrap_or_else(|e| panic!("{e}"));
+        let options = RegistryOptions::default();
+        let live = Live::new(
+            client,
+            db.clone(),
+            keys,
+            options,
+            AddressPolicy::allow_all(),
+        );
+
+        let read = live.load("org_a").await.unwrap_or_else(|e| panic!("{e}"));
+        let (version, config) = read.unwrap_or_else(|| panic!("the row"));
+        let deleted = db
+            .delete_row(
+                "org_a",
+                "k",
+                None,
+                &Change {
+                    action: "delete",
+                    changes: "{}",
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(deleted, Some(saved));
+        live.forget("org_a", deleted);
+        live.apply("org_a", version, config)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            live.registered("org_a"),
+            None,
+            "the deleted config came back"
+        );
+        assert!(!live.ensure("org_a").await.unwrap_or_else(|e| panic!("{e}")));
     }
 }

@@ -13,23 +13,24 @@ use sqlx::postgres::PgListener;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-/// Listens until the service is gone or `stop` is notified.
+/// Listens until `stop` is notified: when the service stops serving, or when its state is
+/// dropped (the state notifies it then). While waiting the listener holds the state only
+/// weakly, so a service that is dropped without serving is not kept alive by it.
 pub(crate) fn spawn(url: String, state: Weak<State>, stop: Arc<tokio::sync::Notify>) {
     tokio::spawn(async move {
         let mut listener: Option<PgListener> = None;
         loop {
-            let Some(state) = state.upgrade() else { return };
             let current = match listener.as_mut() {
                 Some(current) => current,
                 None => match connect(&url).await {
                     Ok(fresh) => {
                         // Whatever changed while nobody listened: read every org again.
+                        let Some(state) = state.upgrade() else { return };
                         reload_all(&state).await;
                         listener.insert(fresh)
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "replica listener: cannot connect; retrying in 1 s");
-                        drop(state);
                         tokio::select! {
                             () = tokio::time::sleep(Duration::from_secs(1)) => continue,
                             () = stop.notified() => return,
@@ -41,6 +42,7 @@ pub(crate) fn spawn(url: String, state: Weak<State>, stop: Arc<tokio::sync::Noti
                 received = current.try_recv() => received,
                 () = stop.notified() => return,
             };
+            let Some(state) = state.upgrade() else { return };
             match received {
                 Ok(Some(note)) => handle(&state, note.channel(), note.payload()).await,
                 Ok(None) => {

@@ -187,36 +187,38 @@ impl Db {
     }
 
     /// Deletes the org's row if it is at `current` (any version when `None`), recording
-    /// `change`. Whether a row was deleted.
+    /// `change`. The version deleted, if a row was.
     pub async fn delete_row(
         &self,
         org_id: &str,
         actor: &str,
         current: Option<i64>,
         change: &Change<'_>,
-    ) -> Result<bool, WriteError> {
+    ) -> Result<Option<i64>, WriteError> {
         let mut tx = self.pool().begin().await?;
-        let deleted =
-            sqlx::query("DELETE FROM credentials WHERE org_id = $1 AND ($2 = 0 OR version = $3)")
-                .bind(org_id)
-                .bind(i64::from(current.is_some()))
-                .bind(current.unwrap_or(0))
-                .execute(&mut *tx)
-                .await?;
-        if deleted.rows_affected() != 1 {
+        let deleted: Option<i64> = sqlx::query_scalar(
+            "DELETE FROM credentials WHERE org_id = $1 AND ($2 = 0 OR version = $3) \
+             RETURNING version",
+        )
+        .bind(org_id)
+        .bind(i64::from(current.is_some()))
+        .bind(current.unwrap_or(0))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(version) = deleted else {
             drop(tx);
             return match (current, self.load_row(org_id).await?) {
-                (_, None) => Ok(false),
+                (_, None) => Ok(None),
                 (_, Some(row)) => Err(WriteError::Conflict {
                     current: Some(row.version),
                 }),
             };
-        }
+        };
         record(&mut tx, org_id, now_ms(), actor, change, None).await?;
         forget_login(&mut tx, org_id).await?;
         self.notify_change(&mut tx, org_id).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(version))
     }
 
     /// On PostgreSQL, tells every replica (at commit) that the org's config changed, so each

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::pg::{fresh_database, pg_dump};
+use common::pg::{fresh_database, listeners, pg_dump};
 use common::{Running, approle_body, approle_body_ttl, vault};
 use http::{Method, StatusCode};
 use serde_json::json;
@@ -166,4 +166,32 @@ async fn a_rotation_seen_on_one_replica_reaches_subscribers_on_the_other() {
     // rotation.
     let mut on_a = a.events(&dispatch, changed.id.as_deref()).await;
     assert_eq!(on_a.next(WAIT).await.expect("replayed on A"), rotated);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: .ci/run starts one and sets VAULTCRED_TEST_POSTGRES"]
+async fn a_service_dropped_without_serving_closes_its_replica_listener() {
+    let url = fresh_database().await;
+    let db = vaultcred_server::Db::connect(&url).await.unwrap();
+    let keys = vaultcred_server::Keyring::new(
+        vaultcred_server::PlatformKey::from_base64(common::KEY).unwrap(),
+    );
+    let service =
+        vaultcred_server::Service::new(db.clone(), keys, vaultcred_server::Settings::default())
+            .unwrap();
+    let until = |want: usize| {
+        let url = url.clone();
+        async move {
+            let started = Instant::now();
+            while listeners(&url) != want && started.elapsed() < WAIT {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            listeners(&url)
+        }
+    };
+    assert_eq!(until(1).await, 1, "the replica listener");
+    // E.g. a router nested in a larger app and dropped: nothing keeps the listener running.
+    drop(service);
+    assert_eq!(until(0).await, 0, "the listener outlived its service");
+    db.close().await;
 }

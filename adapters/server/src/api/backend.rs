@@ -196,10 +196,11 @@ pub(crate) async fn remove(
             WriteError::Conflict { current } => conflict(current),
             WriteError::Sql(e) => ApiError::internal("deleting the config", &e),
         })?;
-    state.live.forget(org);
-    if !deleted {
+    let Some(version) = deleted else {
+        state.live.forget(org, None);
         return Err(not_configured());
-    }
+    };
+    state.live.forget(org, Some(version));
     state.bus.config_changed(org, None).await;
     tracing::info!(org_id = org, actor = %caller.key_id, "credential backend deleted");
     Ok(StatusCode::NO_CONTENT)

@@ -38,6 +38,13 @@ pub(crate) struct State {
     pub(crate) logins: Option<Arc<crate::logins::SharedLogins>>,
 }
 
+/// A service's state going away stops its replica listener (which holds it only weakly).
+impl Drop for State {
+    fn drop(&mut self) {
+        self.stop.notify_one();
+    }
+}
+
 const BACKEND: &str = "/api/org/credential-backend";
 const AUDIT: &str = "/api/org/credential-backend/audit";
 const OPTIONS: &str = "/api/org/credential-backend/options";

@@ -44,3 +44,22 @@ pub fn pg_dump(url: &str) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// Sessions on the database at `url` whose last statement was a `LISTEN` (a replica listener).
+pub fn listeners(url: &str) -> usize {
+    let out = std::process::Command::new("psql")
+        .args([
+            url,
+            "-tAc",
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
