@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Alternated wrk rounds of the service against the limit (BENCHMARKS.md, "The credential backend
-# service"): each round runs the limit, then each service binary given, and prints req/s; the
-# medians and ratios follow.
+# service"): each round runs the limit, then each service binary given, and prints req/s, p50 and
+# p99; the medians and ratios follow.
 #
 #   cargo build --release -p vaultcred-bench --example service_load
 #   bash benches/scripts/service_rounds.sh 5 target/release/examples/service_load [OTHER_BUILD...]
@@ -24,7 +24,9 @@ one() { # BINARY [--limit]
   key=$(sed -n 's/^KEY=//p' "$out.log" | head -1)
   if [ -n "$key" ]; then header="authorization: Bearer $key"; else header="x-limit: 1"; fi
   curl -s -o /dev/null -H "$header" "$url"
-  wrk -t2 -c32 -d10s -H "$header" "$url" | awk '/Requests\/sec/ { print $2 }'
+  wrk -t2 -c32 -d10s --latency -H "$header" "$url" \
+    | awk '/^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 } /Requests\/sec/ { rps = $2 }
+           END { print rps, p50, p99 }'
   kill "$pid"
   wait "$pid" 2>/dev/null || true
 }
@@ -38,12 +40,14 @@ done
 python3 - "$out" <<'PY'
 import statistics, sys
 runs = {}
+latencies = {}
 for line in open(sys.argv[1]):
-    name, value = line.rsplit(" ", 1)
-    runs.setdefault(name, []).append(float(value))
-limit = statistics.median(runs.pop("limit"))
-print(f"limit median {limit:,.0f} req/s")
+    name, rps, p50, p99 = line.strip().rsplit(" ", 3)
+    runs.setdefault(name, []).append(float(rps))
+    latencies.setdefault(name, []).append(f"{p50} / {p99}")
+limit = statistics.median(runs["limit"])
 for name, values in runs.items():
     median = statistics.median(values)
-    print(f"{name}: median {median:,.0f} req/s, ratio {median / limit:.3f}")
+    print(f"{name}: median {median:,.0f} req/s, ratio {median / limit:.3f}; "
+          f"p50 / p99 by round: {', '.join(latencies[name])}")
 PY
