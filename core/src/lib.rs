@@ -51,6 +51,8 @@
 //!       │                             └ refused / capped → login next              │
 //!       ├── token mode, TTL unknown ─▶ AwaitLookup{flight, sent} ─▶ (send)          │
 //!       └── login (own flight):                                                    │
+//!            [shared logins] AwaitShared ─ adopt another replica's token ─▶ (send)  │
+//!                                └ log in here ─▶ (the login below)                 │
 //!            [wrapped secretId] AwaitWrapLookup ─ creation path ok ─▶ AwaitUnwrap   │
 //!            [Kubernetes] AwaitJwt ─ file ─▶ Ready(SendLogin{jwt})                  │
 //!            AwaitLogin{flight, jwt, sent} ─ token ─▶ Ready(Request) ─▶ (send)      │
