@@ -78,6 +78,23 @@ fn value(next: Next<ResolveResult>) -> String {
     }
 }
 
+/// Starts a resolve of `kind`, which asks the host first.
+fn asking(registry: &mut Registry, kind: &str) -> vaultcred_core::ResolveOp {
+    let mut op = registry.start_resolve(ORG, kind, now());
+    assert!(matches!(
+        registry.poll(&mut op, now()),
+        Next::SharedLogin(_)
+    ));
+    op
+}
+
+/// The host answers "log in here"; the login goes out and is answered with `hvs.MINE`.
+fn log_in_here(registry: &mut Registry, op: &mut vaultcred_core::ResolveOp) {
+    registry.on_shared_login(op, SharedAnswer::LogIn, now());
+    assert_eq!(request(registry, op, now()).0, "/v1/auth/approle/login");
+    registry.on_response(op, ok(LOGIN), now());
+}
+
 #[test]
 fn an_adopted_token_saves_the_login() {
     let mut registry = registry(true);
@@ -105,11 +122,7 @@ fn an_adopted_token_saves_the_login() {
 #[test]
 fn a_login_here_is_queued_for_the_host_once() {
     let mut registry = registry(true);
-    let mut op = registry.start_resolve(ORG, "k", now());
-    assert!(matches!(
-        registry.poll(&mut op, now()),
-        Next::SharedLogin(_)
-    ));
+    let mut op = asking(&mut registry, "k");
     registry.on_shared_login(&mut op, SharedAnswer::LogIn, now());
     assert_eq!(
         request(&mut registry, &mut op, now()).0,
@@ -133,11 +146,7 @@ fn a_login_here_is_queued_for_the_host_once() {
 #[test]
 fn a_token_past_its_refresh_point_is_not_adopted() {
     let mut registry = registry(true);
-    let mut op = registry.start_resolve(ORG, "k", now());
-    assert!(matches!(
-        registry.poll(&mut op, now()),
-        Next::SharedLogin(_)
-    ));
+    let mut op = asking(&mut registry, "k");
     // Issued 3,000 s ago for 3,600 s: past 80 %.
     let old = now() - Duration::from_secs(3000);
     registry.on_shared_login(&mut op, shared("hvs.OLD", old, 3600), now());
@@ -150,11 +159,7 @@ fn a_token_past_its_refresh_point_is_not_adopted() {
 #[test]
 fn the_token_vault_refused_is_not_adopted_again() {
     let mut registry = registry(true);
-    let mut op = registry.start_resolve(ORG, "k", now());
-    assert!(matches!(
-        registry.poll(&mut op, now()),
-        Next::SharedLogin(_)
-    ));
+    let mut op = asking(&mut registry, "k");
     registry.on_shared_login(&mut op, shared("hvs.REVOKED", now(), 3600), now());
     assert_eq!(request(&mut registry, &mut op, now()).1, "hvs.REVOKED");
     registry.on_response(
@@ -180,11 +185,7 @@ fn the_token_vault_refused_is_not_adopted_again() {
 #[test]
 fn a_retried_login_does_not_ask_again() {
     let mut registry = registry(true);
-    let mut op = registry.start_resolve(ORG, "k", now());
-    assert!(matches!(
-        registry.poll(&mut op, now()),
-        Next::SharedLogin(_)
-    ));
+    let mut op = asking(&mut registry, "k");
     registry.on_shared_login(&mut op, SharedAnswer::LogIn, now());
     assert_eq!(
         request(&mut registry, &mut op, now()).0,
@@ -254,14 +255,8 @@ fn an_answer_nobody_asked_for_is_host_misuse() {
 #[test]
 fn shutdown_revokes_nothing_but_a_deleted_config_is_revoked() {
     let mut registry = registry(true);
-    let mut op = registry.start_resolve(ORG, "k", now());
-    assert!(matches!(
-        registry.poll(&mut op, now()),
-        Next::SharedLogin(_)
-    ));
-    registry.on_shared_login(&mut op, SharedAnswer::LogIn, now());
-    request(&mut registry, &mut op, now());
-    registry.on_response(&mut op, ok(LOGIN), now());
+    let mut op = asking(&mut registry, "k");
+    log_in_here(&mut registry, &mut op);
     registry.shutdown();
     assert!(
         registry.take_revocations().is_empty(),
@@ -284,14 +279,8 @@ fn shutdown_revokes_nothing_but_a_deleted_config_is_revoked() {
 #[test]
 fn a_token_of_a_replaced_config_is_not_handed_out() {
     let mut registry = registry(true);
-    let mut op = registry.start_resolve(ORG, "k", now());
-    assert!(matches!(
-        registry.poll(&mut op, now()),
-        Next::SharedLogin(_)
-    ));
-    registry.on_shared_login(&mut op, SharedAnswer::LogIn, now());
-    request(&mut registry, &mut op, now());
-    registry.on_response(&mut op, ok(LOGIN), now());
+    let mut op = asking(&mut registry, "k");
+    log_in_here(&mut registry, &mut op);
     let config =
         VaultConfig::approle("http://127.0.0.1:8200", "secret", "role-2", "secret-2").unwrap();
     registry.register(ORG, config).unwrap();

@@ -23,43 +23,42 @@ pub async fn fresh_database() -> String {
     format!("{base}/{name}")
 }
 
-pub fn pg_dump(url: &str) -> String {
-    let bin = std::fs::read_dir("/usr/lib/postgresql")
+/// A PostgreSQL client program (`pg_dump`, `psql`): the server's own version's if installed
+/// side by side, else the one on the `PATH`.
+fn program(name: &str) -> String {
+    std::fs::read_dir("/usr/lib/postgresql")
         .ok()
         .and_then(|versions| {
             versions
                 .filter_map(Result::ok)
-                .map(|v| v.path().join("bin/pg_dump"))
+                .map(|v| v.path().join("bin").join(name))
                 .find(|p| p.exists())
         })
-        .map_or_else(|| "pg_dump".into(), |p| p.display().to_string());
-    let out = std::process::Command::new(bin)
-        .args(["--data-only", url])
+        .map_or_else(|| name.to_owned(), |p| p.display().to_string())
+}
+
+/// Runs a PostgreSQL client program; its standard output (it must succeed).
+fn run(name: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(program(name))
+        .args(args)
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "{name}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// `pg_dump --data-only` of the database at `url`.
+pub fn pg_dump(url: &str) -> String {
+    run("pg_dump", &["--data-only", url])
+}
+
 /// Sessions on the database at `url` whose last statement was a `LISTEN` (a replica listener).
 pub fn listeners(url: &str) -> usize {
-    let out = std::process::Command::new("psql")
-        .args([
-            url,
-            "-tAc",
-            "SELECT count(*) FROM pg_stat_activity \
-             WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    let query = "SELECT count(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND query ILIKE 'LISTEN%'";
+    run("psql", &[url, "-tAc", query]).trim().parse().unwrap()
 }
