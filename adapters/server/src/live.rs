@@ -90,7 +90,10 @@ impl Live {
                 Ok(true)
             }
             None => {
-                self.forget(org_id, None);
+                // Deleted (or never saved): whatever version a first use read before the
+                // delete, the audit trail's newest is at least it.
+                let gone = self.db.last_version(org_id).await?;
+                self.forget(org_id, gone);
                 Ok(false)
             }
         }
@@ -179,11 +182,15 @@ mod tests {
 
     const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
-    /// A first use reads the row, a delete on this replica lands, then the first use registers
-    /// what it read: the deleted config must not come back.
-    #[tokio::test]
-    async fn a_first_use_racing_a_delete_does_not_register_the_deleted_config() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    fn change(action: &'static str) -> Change<'static> {
+        Change {
+            action,
+            changes: "{}",
+        }
+    }
+
+    /// A database with org_a's config saved (its version), and a `Live` over it.
+    async fn saved(dir: &tempfile::TempDir) -> (Db, i64, Live) {
         let url = format!("sqlite:{}", dir.path().join("live.db").display());
         let db = Db::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
         let keys = Arc::new(Keyring::new(
@@ -191,36 +198,36 @@ mod tests {
         ));
         let config = br#"{"addr":"https://vault.example.com","mount":"secret","authMode":"token","token":"hvs.x"}"#;
         let (envelope, key_id) = keys.seal("org_a", config).unwrap_or_else(|e| panic!("{e}"));
-        let change = Change {
-            action: "create",
-            changes: "{}",
-        };
-        let saved = db
-            .save_row("org_a", &envelope, &key_id, "k", None, &change)
+        let version = db
+            .save_row("org_a", &envelope, &key_id, "k", None, &change("create"))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
+        let live = replica(&db, &keys);
+        (db, version, live)
+    }
+
+    fn replica(db: &Db, keys: &Arc<Keyring>) -> Live {
         let client = Client::builder().build().unwrap_or_else(|e| panic!("{e}"));
         let options = RegistryOptions::default();
-        let live = Live::new(
+        Live::new(
             client,
             db.clone(),
-            keys,
+            Arc::clone(keys),
             options,
             AddressPolicy::allow_all(),
-        );
+        )
+    }
 
+    /// A first use reads the row, a delete on this replica lands, then the first use registers
+    /// what it read: the deleted config must not come back.
+    #[tokio::test]
+    async fn a_first_use_racing_a_delete_here_does_not_register_the_deleted_config() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (db, saved, live) = saved(&dir).await;
         let read = live.load("org_a").await.unwrap_or_else(|e| panic!("{e}"));
         let (version, config) = read.unwrap_or_else(|| panic!("the row"));
         let deleted = db
-            .delete_row(
-                "org_a",
-                "k",
-                None,
-                &Change {
-                    action: "delete",
-                    changes: "{}",
-                },
-            )
+            .delete_row("org_a", "k", None, &change("delete"))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(deleted, Some(saved));
@@ -233,5 +240,32 @@ mod tests {
             "the deleted config came back"
         );
         assert!(!live.ensure("org_a").await.unwrap_or_else(|e| panic!("{e}")));
+    }
+
+    /// The same on another replica: the delete reaches it as a reload (its notification)
+    /// before the first use registers what it read.
+    #[tokio::test]
+    async fn a_first_use_racing_a_delete_elsewhere_does_not_register_the_deleted_config() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (db, _, other) = saved(&dir).await;
+        let read = other.load("org_a").await.unwrap_or_else(|e| panic!("{e}"));
+        let (version, config) = read.unwrap_or_else(|| panic!("the row"));
+        db.delete_row("org_a", "k", None, &change("delete"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            !other
+                .reload("org_a")
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        );
+        other
+            .apply("org_a", version, config)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            other.registered("org_a"),
+            None,
+            "the deleted config came back"
+        );
     }
 }

@@ -109,11 +109,7 @@ impl Db {
             None => {
                 // Versions go on across a delete (the audit trail remembers the last), so an
                 // If-Match from before the delete can never match the new config.
-                let last: Option<i64> =
-                    sqlx::query_scalar("SELECT MAX(version) FROM audit WHERE org_id = $1")
-                        .bind(org_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                let last = last_version(&mut *tx, org_id).await?;
                 let first = last.unwrap_or(0) + 1;
                 let inserted = sqlx::query(
                     "INSERT INTO credentials (org_id, provider_type, envelope, key_id, version, \
@@ -283,4 +279,23 @@ async fn forget_login(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// The newest version the org's config ever had (the audit trail keeps it across a delete), if
+/// it ever had one.
+async fn last_version<'c>(
+    executor: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    org_id: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MAX(version) FROM audit WHERE org_id = $1")
+        .bind(org_id)
+        .fetch_one(executor)
+        .await
+}
+
+impl Db {
+    /// The newest version the org's config ever had, deleted or not.
+    pub(crate) async fn last_version(&self, org_id: &str) -> Result<Option<i64>, sqlx::Error> {
+        last_version(self.pool(), org_id).await
+    }
 }
