@@ -39,12 +39,7 @@ impl Bus {
             .fetch_one(self.db.pool())
             .await?;
         let payload = json!({ "id": id, "orgId": org_id, "name": name, "data": data });
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(EVENTS_CHANNEL)
-            .bind(payload.to_string())
-            .execute(self.db.pool())
-            .await?;
-        Ok(())
+        crate::db::pg_notify(self.db.pool(), EVENTS_CHANNEL, &payload).await
     }
 
     /// A credential rotated (detected by a resolve on this replica).

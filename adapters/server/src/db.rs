@@ -111,11 +111,7 @@ impl Db {
             pool,
             backend,
             postgres_url: (backend == Backend::Postgres).then(|| Arc::from(url.as_str())),
-            replica: id
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-                .into(),
+            replica: crate::hex(&id).into(),
         })
     }
 
@@ -166,6 +162,21 @@ fn redact_url(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
+}
+
+/// `pg_notify(channel, payload)` on PostgreSQL: every replica listening on `channel` hears
+/// `payload` (at commit when `executor` is a transaction).
+pub(crate) async fn pg_notify<'c>(
+    executor: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    channel: &str,
+    payload: &serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(channel)
+        .bind(payload.to_string())
+        .execute(executor)
+        .await?;
+    Ok(())
 }
 
 /// The schema, compiled in: one migration list per backend (their SQL differs in how the audit

@@ -97,10 +97,7 @@ pub enum KeyError {
 
 /// The hex SHA-256 of a key's text.
 fn digest(key: &str) -> String {
-    Sha256::digest(key.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex(&Sha256::digest(key.as_bytes()))
 }
 
 /// The id inside a presented key, if it has the shape of one.
@@ -128,7 +125,7 @@ impl Db {
         let mut raw = Zeroizing::new([0u8; 38]);
         getrandom::fill(&mut *raw).map_err(|e| KeyError::Random(e.to_string()))?;
         let (id_bytes, secret_bytes) = raw.split_at(6);
-        let id: String = id_bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let id = crate::hex(id_bytes);
         let key = Zeroizing::new(format!(
             "{KEY_PREFIX}{id}_{}",
             URL_SAFE_NO_PAD.encode(secret_bytes)

@@ -97,9 +97,29 @@ pub use rows::{Change, Row, WriteError};
 pub use sealing::{Keyring, NoRandomness, OpenError, PlatformKey};
 pub use service::{Service, Settings};
 
+/// Lower-case hex of `bytes` (key ids, digests, ETags, the replica id).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut text, b| {
+            let _ = write!(text, "{b:02x}");
+            text
+        })
+}
+
 /// Milliseconds since the Unix epoch, by the host's clock.
 pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hex_is_two_lower_case_digits_per_byte() {
+        assert_eq!(super::hex(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
+        assert_eq!(super::hex(&[]), "");
+    }
 }

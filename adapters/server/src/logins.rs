@@ -16,8 +16,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 use tokio::sync::Notify;
+use vaultcred_core::refresh::{from_ms, to_ms};
 use vaultcred_core::{ObtainedLogin, SecretString, SharedAnswer, SharedToken};
 use vaultcred_hyper::{BrokerFuture, LoginBroker};
 
@@ -61,11 +62,6 @@ impl Drop for Sealed {
 /// in an org id), so a token's envelope cannot pass for a config.
 fn associated(org_id: &str) -> String {
     format!("{org_id}#login")
-}
-
-fn ms(at: SystemTime) -> u64 {
-    at.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Until when a token may be adopted: its issue plus 0.8 × its lease, as the core computes it.
@@ -147,7 +143,7 @@ impl SharedLogins {
         let sealed: Sealed = serde_json::from_slice(&plain).ok()?;
         Some(SharedToken {
             token: SecretString::new(sealed.token.as_str()),
-            issued_at: UNIX_EPOCH + Duration::from_millis(sealed.issued_at_ms),
+            issued_at: from_ms(sealed.issued_at_ms),
             lease_secs: sealed.lease_secs,
             renewable: sealed.renewable,
         })
@@ -183,7 +179,7 @@ impl SharedLogins {
         let Some(version) = self.version(org_id) else {
             return Ok(());
         };
-        let issued_at_ms = ms(login.token.issued_at);
+        let issued_at_ms = to_ms(login.token.issued_at);
         let sealed = Sealed {
             token: login.token.token.expose().to_owned(),
             issued_at_ms,
@@ -230,13 +226,8 @@ impl SharedLogins {
     /// Wakes this replica's waiters at once and the others' by `NOTIFY`.
     async fn announce(&self, org_id: &str) -> Result<(), sqlx::Error> {
         self.changed.notify_waiters();
-        let payload = serde_json::json!({ "org": org_id }).to_string();
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(LOGINS_CHANNEL)
-            .bind(payload)
-            .execute(self.db.pool())
-            .await?;
-        Ok(())
+        let payload = serde_json::json!({ "org": org_id });
+        crate::db::pg_notify(self.db.pool(), LOGINS_CHANNEL, &payload).await
     }
 }
 

@@ -67,7 +67,7 @@ static ETAGS: LazyLock<Vec<HeaderValue>> = LazyLock::new(|| {
         .iter()
         .map(|asset| {
             let digest = Sha256::digest(asset.body);
-            let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+            let hex = crate::hex(&digest[..12]);
             HeaderValue::from_str(&format!("\"{hex}\""))
                 .unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
         })

@@ -226,11 +226,7 @@ impl Db {
     ) -> Result<(), sqlx::Error> {
         if self.backend() == crate::Backend::Postgres {
             let payload = serde_json::json!({ "org": org_id, "replica": self.replica() });
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CONFIG_CHANNEL)
-                .bind(payload.to_string())
-                .execute(&mut **tx)
-                .await?;
+            crate::db::pg_notify(&mut **tx, CONFIG_CHANNEL, &payload).await?;
         }
         Ok(())
     }

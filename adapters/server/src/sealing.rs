@@ -37,7 +37,7 @@ impl PlatformKey {
             .chain_update(b"vaultcred-key-id\0")
             .chain_update(&*bytes)
             .finalize();
-        let id = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let id = crate::hex(&digest[..8]);
         Ok(PlatformKey { key, id })
     }
 
