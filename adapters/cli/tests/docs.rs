@@ -16,7 +16,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{DevServer, Lines, Out, bin, http, path_with_bin, run, stderr_word, vaultcred};
+use support::{
+    DevServer, Lines, Out, bin, dev_config_body, http, path_with_bin, run, stderr_word, vaultcred,
+};
 use vaultcred_devvault::DevVault;
 
 const ORG: &str = "org_abc123";
@@ -186,13 +188,7 @@ fn check_service(world: &World, example: &str, line: &str) {
             line.split_whitespace().last().unwrap().to_owned()
         };
         let (admin, dispatch) = (key("admin key"), key("dispatch key"));
-        let config = text
-            .split("-d '")
-            .nth(1)
-            .unwrap()
-            .split('\'')
-            .next()
-            .unwrap();
+        let config = dev_config_body(&text);
         let (status, body) = http(
             &addr,
             "POST",

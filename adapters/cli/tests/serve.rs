@@ -9,7 +9,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::{Lines, db_url, http, key_file, run, signal, stderr_word, vaultcred};
+use support::{
+    Lines, create_key, db_url, dev_config_body, http, key_file, run, signal, stderr_word, vaultcred,
+};
 
 const KEY: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
 const NEW_KEY: &str = "CAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAg=";
@@ -79,13 +81,7 @@ fn serve_answers_on_sqlite_and_drains_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_url(dir.path());
     let key = key_file(dir.path(), "platform.key", KEY);
-    let admin = run(
-        vaultcred().args([
-            "keys", "create", "--db", &db, "--org", "org_a", "--scope", "admin",
-        ]),
-        LIMIT,
-    )
-    .stdout;
+    let admin = create_key(&db, "org_a", "admin");
     let mut child = vaultcred()
         .args([
             "serve",
@@ -109,7 +105,7 @@ fn serve_answers_on_sqlite_and_drains_on_sigterm() {
         &addr,
         "GET",
         "/api/org/credential-backend",
-        Some(admin.trim()),
+        Some(&admin),
         "",
     );
     assert_eq!(status, 404, "{body}");
@@ -192,13 +188,7 @@ fn serve_dev_prints_keys_and_commands_that_work() {
     );
     assert_eq!(status, 200);
     assert!(body.contains("name=\"apiKey\""), "{body}");
-    let config = text
-        .split("-d '")
-        .nth(1)
-        .unwrap()
-        .split('\'')
-        .next()
-        .unwrap();
+    let config = dev_config_body(&text);
     let (status, body) = http(
         addr,
         "POST",

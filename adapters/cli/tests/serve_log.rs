@@ -7,7 +7,7 @@ mod support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::{db_url, http, key_file, run, signal, vaultcred};
+use support::{create_key, db_url, http, key_file, signal, vaultcred};
 
 const KEY: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
 const LIMIT: Duration = Duration::from_secs(30);
@@ -27,21 +27,9 @@ fn the_service_log_holds_no_secret_even_at_trace() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_url(dir.path());
     let key = key_file(dir.path(), "platform.key", KEY);
-    let admin = run(
-        vaultcred().args([
-            "keys", "create", "--db", &db, "--org", "org_a", "--scope", "admin",
-        ]),
-        LIMIT,
-    )
-    .stdout;
-    let dispatch = run(
-        vaultcred().args([
-            "keys", "create", "--db", &db, "--org", "org_a", "--scope", "dispatch",
-        ]),
-        LIMIT,
-    )
-    .stdout;
-    let (admin, dispatch) = (admin.trim(), dispatch.trim());
+    let admin = create_key(&db, "org_a", "admin");
+    let dispatch = create_key(&db, "org_a", "dispatch");
+    let (admin, dispatch) = (admin.as_str(), dispatch.as_str());
     let log = dir.path().join("service.log");
     let mut child = vaultcred()
         .args([

@@ -169,10 +169,7 @@ async fn if_match_guards_against_a_concurrent_change() {
         "nothing stored yet: {}",
         stale.text
     );
-    assert_eq!(
-        service.post(BACKEND, &admin, &body).await.status,
-        StatusCode::OK
-    );
+    service.save(&admin, &body).await;
     assert_eq!(
         service.post(BACKEND, &admin, &body).await.json["version"],
         2
@@ -208,10 +205,7 @@ async fn delete_unregisters_the_org() {
     let admin = service.key("org_a", Scope::Admin).await;
     let dispatch = service.key("org_a", Scope::Dispatch).await;
     let (body, _) = approle_body(&dev, "org_a", "secret");
-    assert_eq!(
-        service.post(BACKEND, &admin, &body).await.status,
-        StatusCode::OK
-    );
+    service.save(&admin, &body).await;
     assert_eq!(
         service.get(DISPATCH, &dispatch).await.status,
         StatusCode::OK
@@ -258,10 +252,7 @@ async fn a_restarted_service_registers_orgs_on_first_use() {
     let admin = service.key("org_a", Scope::Admin).await;
     let dispatch = service.key("org_a", Scope::Dispatch).await;
     let (body, _) = approle_body(&dev, "org_a", "secret");
-    assert_eq!(
-        service.post(BACKEND, &admin, &body).await.status,
-        StatusCode::OK
-    );
+    service.save(&admin, &body).await;
     let dir = service.stop().await;
 
     let again = Running::start_in(dir).await;
@@ -280,10 +271,7 @@ async fn a_rekey_reseals_every_row_and_a_service_with_both_keys_serves_throughou
     let admin = service.key("org_a", Scope::Admin).await;
     let dispatch = service.key("org_a", Scope::Dispatch).await;
     let (body, _) = approle_body(&dev, "org_a", "secret");
-    assert_eq!(
-        service.post(BACKEND, &admin, &body).await.status,
-        StatusCode::OK
-    );
+    service.save(&admin, &body).await;
     let before = service.db.load_row("org_a").await.unwrap().unwrap();
 
     let old = || PlatformKey::from_base64(common::KEY).unwrap();

@@ -39,10 +39,7 @@ async fn subscribers_get_their_orgs_config_changes_and_rotations() {
 
     // Login tokens of 2 s: refreshAt = login + 1.6 s, so a rotation shows within the test.
     let (body, _) = approle_body_ttl(&dev, "org_a", "secret", Duration::from_secs(2));
-    assert_eq!(
-        service.post(BACKEND, &admin, &body).await.status,
-        StatusCode::OK
-    );
+    service.save(&admin, &body).await;
     let changed = events.next(WAIT).await.expect("config-changed");
     assert_eq!(changed.event, "config-changed");
     assert_eq!(changed.data, json!({"orgId": "org_a", "version": 1}));

@@ -21,13 +21,7 @@ async fn metrics_count_requests_resolves_hits_and_vault_calls() {
     let admin = service.key("org_secretive", Scope::Admin).await;
     let dispatch = service.key("org_secretive", Scope::Dispatch).await;
     let (body, secret_id) = approle_body(&dev, "org_secretive", "secret");
-    assert_eq!(
-        service
-            .post("/api/org/credential-backend", &admin, &body)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    service.save(&admin, &body).await;
     let path = "/api/org/credentials/anthropic-api-key";
     for _ in 0..2 {
         assert_eq!(service.get(path, &dispatch).await.status, StatusCode::OK);

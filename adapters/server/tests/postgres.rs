@@ -30,10 +30,7 @@ async fn the_api_on_postgres_keeps_no_secret_in_clear() {
     let admin = service.key("org_a", Scope::Admin).await;
     let dispatch = service.key("org_a", Scope::Dispatch).await;
     let (body, secret_id) = approle_body(&dev, "org_a", "secret");
-    assert_eq!(
-        service.post(BACKEND, &admin, &body).await.status,
-        StatusCode::OK
-    );
+    service.save(&admin, &body).await;
     let credential = service.get(DISPATCH, &dispatch).await;
     assert_eq!(
         credential.json["value"], "sk-ant-PG-CANARY-1",
@@ -87,7 +84,7 @@ async fn a_config_change_on_one_replica_reaches_the_other_within_a_second() {
     let dispatch = a.key("org_a", Scope::Dispatch).await;
     let mut on_b = b.events(&dispatch, None).await;
     let (body, _) = approle_body(&dev, "org_a", "secret");
-    assert_eq!(a.post(BACKEND, &admin, &body).await.status, StatusCode::OK);
+    a.save(&admin, &body).await;
     assert_eq!(b.get(DISPATCH, &dispatch).await.json["value"], "v-secret");
     let first = on_b
         .next(WAIT)
@@ -146,7 +143,7 @@ async fn a_rotation_seen_on_one_replica_reaches_subscribers_on_the_other() {
     let dispatch = a.key("org_a", Scope::Dispatch).await;
     let mut on_b = b.events(&dispatch, None).await;
     let (body, _) = approle_body_ttl(&dev, "org_a", "secret", Duration::from_secs(2));
-    assert_eq!(a.post(BACKEND, &admin, &body).await.status, StatusCode::OK);
+    a.save(&admin, &body).await;
     let changed = on_b.next(WAIT).await.expect("config-changed");
     assert_eq!(a.get(DISPATCH, &dispatch).await.json["version"], 1);
     dev.kv_put(

@@ -40,8 +40,7 @@ fn add_org(dev: &DevVault, org: &str) {
 async fn configure(service: &Running, dev: &DevVault, org: &str) -> String {
     let admin = service.key(org, Scope::Admin).await;
     let (body, _) = approle_body(dev, org, "secret");
-    let saved = service.post(BACKEND, &admin, &body).await;
-    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    service.save(&admin, &body).await;
     service.key(org, Scope::Dispatch).await
 }
 

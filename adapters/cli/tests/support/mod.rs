@@ -338,3 +338,22 @@ pub(crate) fn key_file(dir: &Path, name: &str, text: &str) -> PathBuf {
 pub(crate) fn db_url(dir: &Path) -> String {
     format!("sqlite:{}", dir.join("vaultcred.db").display())
 }
+
+/// A new API key of `org` with `scope` (`admin`, `dispatch`) in the database at `db`, made by
+/// `vaultcred keys create` (which must succeed).
+pub(crate) fn create_key(db: &str, org: &str, scope: &str) -> String {
+    let created = run(
+        vaultcred().args(["keys", "create", "--db", db, "--org", org, "--scope", scope]),
+        Duration::from_secs(30),
+    );
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    created.stdout.trim().to_owned()
+}
+
+/// The config body of the curl line `serve --dev` prints (between `-d '` and `'`).
+pub(crate) fn dev_config_body(text: &str) -> &str {
+    text.split("-d '")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("serve --dev prints a curl line with a -d body")
+}

@@ -99,6 +99,13 @@ impl Running {
         }
     }
 
+    /// Saves `body` as the org's config with the admin key `admin`; it must answer 200.
+    pub async fn save(&self, admin: &str, body: &str) -> Answer {
+        let saved = self.post("/api/org/credential-backend", admin, body).await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+        saved
+    }
+
     /// Stops the service (draining) and gives back its directory.
     pub async fn stop(mut self) -> tempfile::TempDir {
         if let Some(stop) = self.stop.take() {
